@@ -1,0 +1,161 @@
+import { Pool, type PoolConfig } from 'pg';
+import type { Logger } from 'pino';
+import { migrate } from '../../platform/migrations';
+import { catchUpSubscription } from '../catch-up-subscription';
+import { InvalidInput } from '../errors';
+import { checkCount, checkExpected, DEFAULT_MAX_EVENT_BYTES, prepareAppend } from '../event-validation';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  NewEvent,
+  Position,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeOptions,
+  Subscription,
+} from '../port';
+import { isValidStreamId } from '../stream-name';
+import { Wakeup } from '../wakeup';
+import { Appender } from './appender';
+import { NotificationListener } from './listener';
+import { eventLogMigrations } from './schema';
+
+export interface PostgresEventStoreOptions {
+  /** Connection settings; the pool is owned by the store unless `pool` is given. */
+  connection: PoolConfig;
+  pool?: Pool;
+  maxEventBytes?: number;
+  /** Longest a live subscription waits without a notification before it reads again. */
+  pollIntervalMs?: number;
+  logger?: Logger;
+}
+
+const COLUMNS = 'position, event_id, stream_id, revision, type, schema_version, occurred_at, data, metadata';
+
+type EventRow = [string, string, string, string, string, number, Date, unknown, RecordedEvent['metadata']];
+
+/**
+ * The event log in PostgreSQL: group-committed appends through `pl_append`, reads paged by
+ * position (gap-free because positions are committed in order), subscribers woken by
+ * LISTEN/NOTIFY with a polling fallback.
+ *
+ * ```ts
+ * const store = new PostgresEventStore({ connection: { connectionString } });
+ * await store.migrate();
+ * await store.appendToStream('post-1', [{ id: randomUUID(), type: 'PostDrafted', data }], { expectedRevision: 'no_stream' });
+ * ```
+ */
+export class PostgresEventStore implements EventStore {
+  readonly pool: Pool;
+  private readonly ownsPool: boolean;
+  private readonly appender: Appender;
+  private readonly wakeup = new Wakeup();
+  private readonly listener: NotificationListener;
+  private readonly maxEventBytes: number;
+  private readonly pollIntervalMs: number;
+
+  constructor(options: PostgresEventStoreOptions) {
+    this.ownsPool = !options.pool;
+    this.pool = options.pool ?? new Pool({ max: 16, ...options.connection });
+    this.pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle PostgreSQL connection failed'));
+    this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.appender = new Appender(this.pool, () => this.wakeup.signal());
+    this.listener = new NotificationListener(
+      options.connection,
+      async (client) => `pl_events_${(await client.query<{ s: string }>('select current_schema() as s')).rows[0]!.s}`,
+      () => this.wakeup.signal(),
+      options.logger,
+    );
+  }
+
+  /** Creates or upgrades the log's schema. */
+  async migrate(): Promise<string[]> {
+    return migrate(this.pool, eventLogMigrations);
+  }
+
+  appendToStream(streamId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<AppendResult> {
+    try {
+      const expected = checkExpected(options.expectedRevision ?? 'any');
+      return this.appender.append(prepareAppend(streamId, events, this.maxEventBytes), expected);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    if (!isValidStreamId(streamId)) throw new InvalidInput('streamId', `"${String(streamId).slice(0, 80)}" is not <category>-<id>`);
+    const backwards = options.direction === 'backwards';
+    const limit = checkCount(options.maxCount);
+    const from = options.fromRevision;
+    const params: unknown[] = [streamId, limit];
+    let range = '';
+    if (from !== undefined) {
+      params.push(from.toString());
+      range = backwards ? 'and revision <= $3' : 'and revision >= $3';
+    }
+    const { rows } = await this.pool.query<EventRow>({
+      text: `select ${COLUMNS} from pl_events where stream_id = $1 ${range}
+             order by revision ${backwards ? 'desc' : 'asc'} limit $2`,
+      values: params,
+      rowMode: 'array',
+    });
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const limit = checkCount(options.maxCount);
+    const params: unknown[] = [(options.after ?? 0n).toString(), limit];
+    const where = ['position > $1'];
+    const { categories, types } = options.filter ?? {};
+    if (categories) {
+      params.push(categories);
+      where.push(`category = any($${params.length}::text[])`);
+    }
+    if (types) {
+      params.push(types);
+      where.push(`type = any($${params.length}::text[])`);
+    }
+    const { rows } = await this.pool.query<EventRow>({
+      text: `select ${COLUMNS} from pl_events where ${where.join(' and ')} order by position limit $2`,
+      values: params,
+      rowMode: 'array',
+    });
+    return rows.map(toRecorded);
+  }
+
+  subscribe(options: SubscribeOptions = {}): Subscription {
+    void this.listener.start();
+    return catchUpSubscription({ readAll: (o) => this.readAll(o), wakeup: this.wakeup, pollIntervalMs: this.pollIntervalMs }, options);
+  }
+
+  async headPosition(): Promise<Position | undefined> {
+    const { rows } = await this.pool.query<{ p: string | null }>('select max(position) as p from pl_events');
+    return rows[0]!.p === null ? undefined : BigInt(rows[0]!.p);
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('select 1');
+  }
+
+  async close(): Promise<void> {
+    await this.listener.stop();
+    if (this.ownsPool) await this.pool.end();
+  }
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    position: BigInt(row[0]),
+    id: row[1],
+    streamId: row[2],
+    revision: BigInt(row[3]),
+    type: row[4],
+    schemaVersion: row[5],
+    occurredAt: row[6],
+    data: row[7],
+    metadata: row[8],
+  };
+}
