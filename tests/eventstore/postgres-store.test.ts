@@ -1,0 +1,255 @@
+/**
+ * PostgreSQL-specific guarantees beyond the shared contract: gap-free reading while
+ * transactions commit late, one round trip per append, index use, NOTIFY wake-ups with a
+ * polling fallback, failure isolation inside a group commit, and migrations.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Pool } from 'pg';
+import { PostgresEventStore } from '../../src/eventstore/postgres/store';
+import type { RecordedEvent } from '../../src/eventstore/port';
+import { migrate } from '../../src/platform/migrations';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+import { expectRevisionOrder, freshCategory, newEvent, readCategory, take } from './contract';
+
+let database: TestDatabase;
+let store: PostgresEventStore;
+
+beforeAll(async () => {
+  database = await createTestDatabase('pgs');
+  store = new PostgresEventStore({ connection: database.connection, pollIntervalMs: 60_000 });
+  await store.migrate();
+});
+
+afterAll(async () => {
+  await store.close();
+  await database.drop();
+});
+
+function rawBatch(streamId: string, count: number): string {
+  const events = Array.from({ length: count }, () => `{"id":"${randomUUID()}","t":"Raw","v":1,"o":null,"d":{},"m":{}}`);
+  return JSON.stringify([{ s: streamId, c: streamId.split('-')[0], x: 'any', e: [] }]).replace('"e":[]', `"e":[${events.join(',')}]`);
+}
+
+describe('gap-free reading', () => {
+  it('yields every committed event exactly once, in readAll order, while writers commit late', async () => {
+    const category = freshCategory();
+    const seen: RecordedEvent[] = [];
+    const subscriber = store.subscribe({ filter: { categories: [category] } });
+    const collecting = (async () => {
+      for await (const event of subscriber) seen.push(event);
+    })();
+    let total = 0;
+    // 16 writers; every fourth holds its transaction open after writing, so others queue behind
+    // it and commit after it would have in a sequence-numbered log
+    const writers = Array.from({ length: 16 }, async (_, w) => {
+      const client = new Client({ connectionString: database.connectionString });
+      await client.connect();
+      try {
+        for (let i = 0; i < 10; i++) {
+          const count = 1 + ((w + i) % 3);
+          if (w % 4 === 0 && i % 3 === 0) {
+            await client.query('begin');
+            await client.query('select * from pl_append($1::jsonb)', [rawBatch(`${category}-w${w}`, count)]);
+            await new Promise((r) => setTimeout(r, 20));
+            await client.query('commit');
+          } else {
+            await store.appendToStream(`${category}-w${w}`, Array.from({ length: count }, () => newEvent()));
+          }
+          total += count;
+        }
+      } finally {
+        await client.end();
+      }
+    });
+    await Promise.all(writers);
+    const deadline = Date.now() + 10_000;
+    while (seen.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 100));
+    await subscriber.close();
+    await collecting;
+    const all = await readCategory(store, category, 1000);
+    expect(all).toHaveLength(total);
+    expect(seen.map((e) => e.id)).toEqual(all.map((e) => e.id));
+    expect(new Set(seen.map((e) => e.id)).size).toBe(total);
+    expectRevisionOrder(all);
+  });
+});
+
+describe('appends', () => {
+  it('makes one round trip per append', async () => {
+    const query = jest.spyOn(store.pool, 'query');
+    try {
+      await store.appendToStream(`${freshCategory()}-1`, [newEvent(), newEvent()]);
+      expect(query).toHaveBeenCalledTimes(1);
+      expect(String(query.mock.calls[0]![0])).toContain('pl_append');
+    } finally {
+      query.mockRestore();
+    }
+  });
+
+  it('gathers concurrent appends into few statements', async () => {
+    const query = jest.spyOn(store.pool, 'query');
+    try {
+      const category = freshCategory();
+      await Promise.all(Array.from({ length: 100 }, (_, i) => store.appendToStream(`${category}-${i}`, [newEvent()])));
+      expect(query.mock.calls.length).toBeLessThanOrEqual(5);
+      expect(await readCategory(store, category)).toHaveLength(100);
+    } finally {
+      query.mockRestore();
+    }
+  });
+
+  it('keeps appends to one stream in arrival order within a burst', async () => {
+    const id = `${freshCategory()}-1`;
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.appendToStream(id, [newEvent('Happened', { i })])));
+    expect((await store.readStream(id)).map((e) => (e.data as { i: number }).i)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('isolates an append the database refuses from the others of its batch', async () => {
+    const admin = new Client({ connectionString: database.connectionString });
+    await admin.connect();
+    await admin.query(`
+      create function pl_test_poison() returns trigger language plpgsql as $$
+      begin
+        if new.data ? 'poison' then raise exception 'poisoned event'; end if;
+        return new;
+      end $$;
+      create trigger pl_test_poison before insert on pl_events for each row execute function pl_test_poison();`);
+    try {
+      const category = freshCategory();
+      const good = Array.from({ length: 8 }, (_, i) => store.appendToStream(`${category}-${i}`, [newEvent()]));
+      const bad = store.appendToStream(`${category}-bad`, [newEvent('Happened', { poison: true })]).catch((e: Error) => e);
+      await expect(Promise.all(good)).resolves.toHaveLength(8);
+      expect(String(await bad)).toMatch(/poisoned event/);
+      expect(await readCategory(store, category)).toHaveLength(8);
+    } finally {
+      await admin.query('drop trigger pl_test_poison on pl_events; drop function pl_test_poison()');
+      await admin.end();
+    }
+  });
+
+  it('returns the stored result when retried with a subset of a stored batch', async () => {
+    const id = `${freshCategory()}-1`;
+    const [a, b] = [newEvent(), newEvent()];
+    await store.appendToStream(id, [a, b]);
+    const again = await store.appendToStream(id, [a]);
+    expect(again.nextRevision).toBe(1n);
+    expect(await store.readStream(id)).toHaveLength(2);
+  });
+});
+
+describe('reads use indexes', () => {
+  beforeAll(async () => {
+    const categories = Array.from({ length: 20 }, () => freshCategory());
+    for (let i = 0; i < 20; i++) {
+      await store.appendToStream(`${categories[i]}-s${i}`, Array.from({ length: 250 }, (_, j) => newEvent(`Type${j % 25}`)));
+    }
+    await store.pool.query('analyze pl_events');
+  });
+
+  async function plan(sql: string, params: unknown[]): Promise<string> {
+    const { rows } = await store.pool.query<{ 'QUERY PLAN': string }>(`explain ${sql}`, params);
+    return rows.map((r) => r['QUERY PLAN']).join('\n');
+  }
+
+  it('reads one stream without scanning others', async () => {
+    const text = await plan(`select * from pl_events where stream_id = $1 order by revision limit 100`, ['x-1']);
+    expect(text).toMatch(/Index Scan using pl_events_stream_revision/);
+  });
+
+  it('reads a category and a type through their indexes', async () => {
+    expect(await plan(`select * from pl_events where position > 0 and category = any($1::text[]) order by position limit 100`, [['x']])).toMatch(/pl_events_category/);
+    expect(await plan(`select * from pl_events where position > 0 and type = any($1::text[]) order by position limit 100`, [['Nope']])).toMatch(/pl_events_type/);
+  });
+});
+
+describe('live wake-ups', () => {
+  it('wakes a subscriber in another store instance by NOTIFY, not by polling', async () => {
+    const reader = new PostgresEventStore({ connection: database.connection, pollIntervalMs: 60_000 });
+    const category = freshCategory();
+    const subscription = reader.subscribe({ filter: { categories: [category] } });
+    try {
+      await take(subscription, 0);
+      await new Promise((r) => setTimeout(r, 200)); // LISTEN in place, subscription waiting
+      const started = Date.now();
+      const receiving = take(subscription, 1, 5_000);
+      await store.appendToStream(`${category}-1`, [newEvent()]);
+      await receiving;
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      await subscription.close();
+      await reader.close();
+    }
+  });
+
+  it('falls back to polling and reconnects when the notification connection is lost', async () => {
+    const reader = new PostgresEventStore({ connection: database.connection, pollIntervalMs: 150 });
+    const category = freshCategory();
+    const subscription = reader.subscribe({ filter: { categories: [category] } });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const admin = new Client({ connectionString: database.connectionString });
+      await admin.connect();
+      const { rowCount } = await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where query ilike 'listen%' and query ilike $1`, [`%${database.schema}%`]);
+      await admin.end();
+      expect(rowCount).toBeGreaterThanOrEqual(1);
+      await store.appendToStream(`${category}-1`, [newEvent()]);
+      expect(await take(subscription, 1, 5_000)).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, 500)); // the listener has reconnected
+      const started = Date.now();
+      const receiving = take(subscription, 1, 5_000);
+      await store.appendToStream(`${category}-1`, [newEvent()]);
+      await receiving;
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      await subscription.close();
+      await reader.close();
+    }
+  });
+
+  it('resumes after a restart of the store from its checkpoint with no gap and no duplicate', async () => {
+    const category = freshCategory();
+    await store.appendToStream(`${category}-1`, Array.from({ length: 4 }, (_, i) => newEvent('Happened', { i })));
+    const first = new PostgresEventStore({ connection: database.connection });
+    const sub1 = first.subscribe({ filter: { categories: [category] } });
+    const before = await take(sub1, 2);
+    await sub1.close();
+    await first.close();
+    await store.appendToStream(`${category}-1`, [newEvent('Happened', { i: 4 })]);
+    const second = new PostgresEventStore({ connection: database.connection });
+    const sub2 = second.subscribe({ after: before[1]!.position, filter: { categories: [category] } });
+    const after = await take(sub2, 3);
+    await sub2.close();
+    await second.close();
+    expect([...before, ...after].map((e) => (e.data as { i: number }).i)).toEqual([0, 1, 2, 3, 4]);
+  });
+});
+
+describe('migrations', () => {
+  it('applies nothing the second time and is safe when two processes start together', async () => {
+    const fresh = await createTestDatabase('mig');
+    const pools = [new Pool(fresh.connection), new Pool(fresh.connection)];
+    try {
+      const results = await Promise.all(pools.map((pool) => new PostgresEventStore({ connection: fresh.connection, pool }).migrate()));
+      expect(results.flat()).toEqual(['0001_event_log']);
+      expect(await migrate(pools[0]!, [])).toEqual([]);
+    } finally {
+      await Promise.all(pools.map((p) => p.end()));
+      await fresh.drop();
+    }
+  });
+
+  it('rolls back a failing migration and names it', async () => {
+    const fresh = await createTestDatabase('mig');
+    const pool = new Pool(fresh.connection);
+    try {
+      await expect(migrate(pool, [{ id: '0001_ok', sql: 'create table a (x int)' }, { id: '0002_bad', sql: 'create table b (x nope)' }])).rejects.toThrow(/migration 0002_bad failed/);
+      const { rows } = await pool.query('select id from pl_migrations');
+      expect(rows).toEqual([{ id: '0001_ok' }]);
+      await expect(migrate(pool, [{ id: 'x', sql: '' }, { id: 'x', sql: '' }])).rejects.toThrow(/unique/);
+    } finally {
+      await pool.end();
+      await fresh.drop();
+    }
+  });
+});
