@@ -1,0 +1,25 @@
+/**
+ * The shape of every aggregate in src/domain: plain functions over plain data.
+ *
+ * ```ts
+ * const state = events.reduce(postDecider.evolve, postDecider.initialState());
+ * const newEvents = postDecider.decide(approvePost({ by: 'user-1' }), state);
+ * ```
+ */
+export interface Decider<Command, Event, State> {
+  initialState(): State;
+  /** Decides what happens; throws a DomainError when the command breaks a rule. */
+  decide(command: Command, state: State): Event[];
+  evolve(state: State, event: Event): State;
+}
+
+/** A domain event before it is stored: a past-tense type and its data. */
+export interface DomainEvent<Type extends string = string, Data = unknown> {
+  type: Type;
+  data: Data;
+}
+
+/** Folds events into a state. */
+export function fold<Command, Event, State>(decider: Decider<Command, Event, State>, events: readonly Event[]): State {
+  return events.reduce((state, event) => decider.evolve(state, event), decider.initialState());
+}
