@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import type { Decider, DomainEvent } from '../domain/decider';
+import { WrongExpectedRevision } from '../eventstore/errors';
+import type { EventMetadata, EventStore, Position, RecordedEvent } from '../eventstore/port';
+
+/** How domain events are stored: the catalogue's schema versions, validation and upcasting. */
+export interface EventCodec {
+  /** Turns a stored event back into the domain's shape (validating and upcasting it). */
+  decode(recorded: RecordedEvent): DomainEvent;
+  /** The schema version new events of this type are written with. */
+  schemaVersionOf(type: string): number;
+}
+
+/** The `If-Match` revision did not match the stream: HTTP 412. */
+export class PreconditionFailed extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expected: bigint,
+    readonly actual: bigint | undefined,
+  ) {
+    super(`${streamId} is at revision ${actual ?? 'none'}, not ${expected}`);
+    this.name = 'PreconditionFailed';
+  }
+}
+
+/** Conflicting writers kept winning after every retry: HTTP 409. */
+export class ConcurrencyConflict extends Error {
+  constructor(readonly streamId: string) {
+    super(`${streamId} changed concurrently; retry the request`);
+    this.name = 'ConcurrencyConflict';
+  }
+}
+
+export interface LoadedStream<State> {
+  state: State;
+  /** Revision of the last event; `undefined` for a stream with none. */
+  revision: bigint | undefined;
+  /** Position of the last event. */
+  position: Position | undefined;
+}
+
+export interface CommandResult<State, Event> extends LoadedStream<State> {
+  /** The events this command appended (empty when it changed nothing). */
+  events: Event[];
+}
+
+export interface HandleOptions<Command, Event extends DomainEvent, State> {
+  streamId: string;
+  decider: Decider<Command, Event, State>;
+  /** Builds the command from the current state (the handler may need facts from it). */
+  command: Command | ((state: State) => Command);
+  metadata: EventMetadata;
+  /** From `If-Match`: the exact revision the caller saw. A mismatch is never retried. */
+  expectedRevision?: bigint;
+  /** Attempts when another writer got there first (no `If-Match`). */
+  maxAttempts?: number;
+}
+
+const PAGE = 10_000;
+
+/**
+ * Load → decide → append, the write path of every command. The append states the revision
+ * the decision was made on, so a concurrent change is detected; without `If-Match` the
+ * command is decided again on the fresh state a few times before giving up.
+ *
+ * ```ts
+ * const result = await handler.handle({ streamId: `post-${id}`, decider: postDecider,
+ *   command: (state) => ({ type: 'ApprovePost', data: { by } }), metadata });
+ * ```
+ */
+export class CommandHandler {
+  constructor(
+    private readonly store: EventStore,
+    private readonly codec: EventCodec,
+  ) {}
+
+  /** Folds a stream into its current state. */
+  async load<Command, Event extends DomainEvent, State>(streamId: string, decider: Decider<Command, Event, State>): Promise<LoadedStream<State>> {
+    let state = decider.initialState();
+    let revision: bigint | undefined;
+    let position: Position | undefined;
+    for (;;) {
+      const page = await this.store.readStream(streamId, { fromRevision: revision === undefined ? 0n : revision + 1n, maxCount: PAGE });
+      for (const recorded of page) {
+        state = decider.evolve(state, this.codec.decode(recorded) as Event);
+        revision = recorded.revision;
+        position = recorded.position;
+      }
+      if (page.length < PAGE) return { state, revision, position };
+    }
+  }
+
+  async handle<Command, Event extends DomainEvent, State>(options: HandleOptions<Command, Event, State>): Promise<CommandResult<State, Event>> {
+    const { streamId, decider, metadata } = options;
+    const attempts = options.expectedRevision === undefined ? (options.maxAttempts ?? 5) : 1;
+    for (let attempt = 1; ; attempt++) {
+      const loaded = await this.load(streamId, decider);
+      if (options.expectedRevision !== undefined && loaded.revision !== options.expectedRevision) {
+        throw new PreconditionFailed(streamId, options.expectedRevision, loaded.revision);
+      }
+      const command = typeof options.command === 'function' ? (options.command as (state: State) => Command)(loaded.state) : options.command;
+      const events = decider.decide(command, loaded.state);
+      if (events.length === 0) return { ...loaded, events };
+      try {
+        const result = await this.store.appendToStream(
+          streamId,
+          events.map((event) => ({ id: randomUUID(), type: event.type, schemaVersion: this.codec.schemaVersionOf(event.type), data: event.data, metadata })),
+          { expectedRevision: loaded.revision ?? 'no_stream' },
+        );
+        const state = events.reduce((s, e) => decider.evolve(s, e), loaded.state);
+        return { state, revision: result.nextRevision - 1n, position: result.position, events };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevision)) throw error;
+        if (options.expectedRevision !== undefined) throw new PreconditionFailed(streamId, options.expectedRevision, error.actual);
+        if (attempt >= attempts) throw new ConcurrencyConflict(streamId);
+        // jitter, so writers that collided do not collide again in lockstep
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+      }
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { CommandHandler, ConcurrencyConflict, PreconditionFailed, type EventCodec } from '../../src/commands/command-handler';
+import type { Decider, DomainEvent } from '../../src/domain/decider';
+import { PostgresEventStore } from '../../src/eventstore/postgres/store';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+type CounterEvent = DomainEvent<'Incremented', { by: number }>;
+type CounterCommand = { type: 'Increment'; by: number };
+const counter: Decider<CounterCommand, CounterEvent, { total: number }> = {
+  initialState: () => ({ total: 0 }),
+  decide: (command) => (command.by === 0 ? [] : [{ type: 'Incremented', data: { by: command.by } }]),
+  evolve: (state, event) => ({ total: state.total + event.data.by }),
+};
+const codec: EventCodec = { decode: (e) => ({ type: e.type, data: e.data }), schemaVersionOf: () => 3 };
+
+let database: TestDatabase;
+let store: PostgresEventStore;
+let handler: CommandHandler;
+const metadata = { actor: { type: 'user' as const, id: 'u-1' }, correlationId: 'c-1' };
+
+beforeAll(async () => {
+  database = await createTestDatabase('cmd');
+  store = new PostgresEventStore({ connection: database.connection });
+  await store.migrate();
+  handler = new CommandHandler(store, codec);
+});
+afterAll(async () => {
+  await store.close();
+  await database.drop();
+});
+
+const streamId = () => `counter-${randomUUID()}`;
+
+describe('CommandHandler', () => {
+  it('loads, decides and appends with metadata and the catalogue schema version', async () => {
+    const id = streamId();
+    const first = await handler.handle({ streamId: id, decider: counter, command: { type: 'Increment', by: 2 }, metadata });
+    expect(first).toMatchObject({ state: { total: 2 }, revision: 0n, events: [{ type: 'Incremented' }] });
+    const second = await handler.handle({ streamId: id, decider: counter, command: (state) => ({ type: 'Increment', by: state.total }), metadata });
+    expect(second.state.total).toBe(4);
+    expect(second.revision).toBe(1n);
+    const [stored] = await store.readStream(id);
+    expect(stored!.metadata).toEqual(metadata);
+    expect(stored!.schemaVersion).toBe(3);
+    expect(second.position).toBe((await store.readStream(id))[1]!.position);
+  });
+
+  it('appends nothing when the decision is empty and reports the current revision', async () => {
+    const id = streamId();
+    await handler.handle({ streamId: id, decider: counter, command: { type: 'Increment', by: 1 }, metadata });
+    const result = await handler.handle({ streamId: id, decider: counter, command: { type: 'Increment', by: 0 }, metadata });
+    expect(result.events).toEqual([]);
+    expect(result.revision).toBe(0n);
+    expect(await store.readStream(id)).toHaveLength(1);
+  });
+
+  it('refuses a stale If-Match revision with PreconditionFailed and writes nothing', async () => {
+    const id = streamId();
+    await handler.handle({ streamId: id, decider: counter, command: { type: 'Increment', by: 1 }, metadata });
+    await expect(handler.handle({ streamId: id, decider: counter, command: { type: 'Increment', by: 1 }, metadata, expectedRevision: 5n })).rejects.toBeInstanceOf(
+      PreconditionFailed,
+    );
+    const ok = await handler.handle({ streamId: id, decider: counter, command: { type: 'Increment', by: 1 }, metadata, expectedRevision: 0n });
+    expect(ok.revision).toBe(1n);
+    expect(await store.readStream(id)).toHaveLength(2);
+  });
+
+  it('retries a conflicting command on the fresh state when no If-Match is given', async () => {
+    const id = streamId();
+    await Promise.all(Array.from({ length: 8 }, () => handler.handle({ streamId: id, decider: counter, command: { type: 'Increment', by: 1 }, metadata, maxAttempts: 12 })));
+    const loaded = await handler.load(id, counter);
+    expect(loaded.state.total).toBe(8);
+    expect(loaded.revision).toBe(7n);
+  });
+
+  it('turns a lost race under If-Match into PreconditionFailed', async () => {
+    const id = streamId();
+    await handler.handle({ streamId: id, decider: counter, command: { type: 'Increment', by: 1 }, metadata });
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, () => handler.handle({ streamId: id, decider: counter, command: { type: 'Increment', by: 1 }, metadata, expectedRevision: 0n })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(PreconditionFailed);
+  });
+
+  it('gives up with ConcurrencyConflict after its attempts', async () => {
+    const id = streamId();
+    let writes = 0;
+    // a competing writer slips in between every load and append
+    const racing: Decider<CounterCommand, CounterEvent, { total: number }> = {
+      ...counter,
+      decide: (command, state) => {
+        writes += 1;
+        void store.appendToStream(id, [{ id: randomUUID(), type: 'Incremented', data: { by: 1 } }]);
+        return counter.decide(command, state);
+      },
+    };
+    await handler.handle({ streamId: id, decider: counter, command: { type: 'Increment', by: 1 }, metadata });
+    await expect(handler.handle({ streamId: id, decider: racing, command: { type: 'Increment', by: 1 }, metadata, maxAttempts: 2 })).rejects.toBeInstanceOf(
+      ConcurrencyConflict,
+    );
+    expect(writes).toBe(2);
+  });
+
+  it('passes other append errors through', async () => {
+    await expect(handler.handle({ streamId: 'Bad Stream', decider: counter, command: { type: 'Increment', by: 1 }, metadata })).rejects.toThrow(/streamId/);
+  });
+
+  it('loads streams longer than one page', async () => {
+    const id = streamId();
+    for (let i = 0; i < 3; i++) {
+      await store.appendToStream(id, Array.from({ length: 4000 }, () => ({ id: randomUUID(), type: 'Incremented', data: { by: 1 } })));
+    }
+    const loaded = await handler.load(id, counter);
+    expect(loaded.state.total).toBe(12000);
+    expect(loaded.revision).toBe(11999n);
+  });
+});
