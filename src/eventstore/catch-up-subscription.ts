@@ -1,8 +1,18 @@
-import type { EventFilter, Position, ReadAllOptions, RecordedEvent, Subscription } from './port';
-import { Wakeup } from './wakeup';
+import type { Position, RecordedEvent, SubscribeOptions, Subscription } from './port';
+import type { Wakeup } from './wakeup';
+
+/** One page of a forward read of the log, already filtered. */
+export interface LogPage {
+  events: RecordedEvent[];
+  /** Position of the last record looked at, matching or not: where the next read may start. */
+  scannedTo: Position | undefined;
+  /** True when the read reached the end of what the log held. */
+  reachedEnd: boolean;
+}
 
 export interface CatchUpSource {
-  readAll(options: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Up to `maxCount` matching events after `after`. */
+  readPage(after: Position | undefined, maxCount: number): Promise<LogPage>;
   wakeup: Wakeup;
   /** Longest wait without a wake-up before reading again. */
   pollIntervalMs: number;
@@ -11,28 +21,28 @@ export interface CatchUpSource {
 const PAGE_SIZE = 1000;
 
 /**
- * Catch-up-then-live subscription over any store that can page `readAll` in a gap-free order:
- * it reads pages from the checkpoint until it has everything, calls `onCaughtUp`, then waits
- * for a wake-up (or the polling interval) and reads again. Resuming with `after` set to the
- * last yielded position continues with no gap and no duplicate.
+ * Catch-up-then-live subscription over any store that reads its log forwards in a gap-free
+ * order: it reads pages until it has everything, calls `onCaughtUp`, then waits for a
+ * wake-up (or the polling interval) and reads again. It continues from where the read got to,
+ * so records that do not match the filter are read once. `onCaughtUp` gets the last yielded
+ * position, and resuming with `after` set to it continues with no gap and no duplicate.
  */
-export function catchUpSubscription(
-  source: CatchUpSource,
-  options: { after?: Position; filter?: EventFilter; onCaughtUp?: (position: Position | undefined) => void },
-): Subscription {
+export function catchUpSubscription(source: CatchUpSource, options: Pick<SubscribeOptions, 'after' | 'onCaughtUp'>): Subscription {
   const abort = new AbortController();
   let checkpoint = options.after;
+  let scanned = options.after;
 
   async function* events(): AsyncGenerator<RecordedEvent> {
     while (!abort.signal.aborted) {
       const seen = source.wakeup.current;
-      const page = await source.readAll({ after: checkpoint, maxCount: PAGE_SIZE, filter: options.filter });
-      for (const event of page) {
+      const page = await source.readPage(scanned, PAGE_SIZE);
+      for (const event of page.events) {
         if (abort.signal.aborted) return;
         checkpoint = event.position;
         yield event;
       }
-      if (page.length < PAGE_SIZE) {
+      scanned = page.scannedTo ?? scanned;
+      if (page.reachedEnd) {
         options.onCaughtUp?.(checkpoint);
         await source.wakeup.waitFor(seen, source.pollIntervalMs, abort.signal);
       }

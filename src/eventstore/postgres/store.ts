@@ -128,7 +128,11 @@ export class PostgresEventStore implements EventStore {
 
   subscribe(options: SubscribeOptions = {}): Subscription {
     void this.listener.start();
-    return catchUpSubscription({ readAll: (o) => this.readAll(o), wakeup: this.wakeup, pollIntervalMs: this.pollIntervalMs }, options);
+    const readPage = async (after: Position | undefined, maxCount: number) => {
+      const events = await this.readAll({ after, maxCount, filter: options.filter });
+      return { events, scannedTo: events.at(-1)?.position, reachedEnd: events.length < maxCount };
+    };
+    return catchUpSubscription({ readPage, wakeup: this.wakeup, pollIntervalMs: this.pollIntervalMs }, options);
   }
 
   async headPosition(): Promise<Position | undefined> {
