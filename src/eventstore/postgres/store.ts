@@ -59,7 +59,7 @@ export class PostgresEventStore implements EventStore {
   constructor(options: PostgresEventStoreOptions) {
     this.ownsPool = !options.pool;
     this.pool = options.pool ?? new Pool({ max: 16, ...options.connection });
-    this.pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle PostgreSQL connection failed'));
+    if (this.ownsPool) this.pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle PostgreSQL connection failed'));
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.appender = new Appender(this.pool, () => this.wakeup.signal());

@@ -1,0 +1,41 @@
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The service's metrics; each service instance (and each test) gets its own registry. */
+export interface Metrics {
+  registry: Registry;
+  /** 1 when the dependency answered its last readiness check, 0 when it did not. */
+  dependencyUp: Gauge<'dependency'>;
+  /** Time to answer an HTTP request, by route pattern (never the raw path) and status. */
+  httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
+}
+
+/**
+ * A registry with the default process metrics (CPU, memory, event-loop lag, handles) and the
+ * service's own.
+ *
+ * ```ts
+ * const metrics = createMetrics();
+ * metrics.dependencyUp.set({ dependency: 'redis' }, 1);
+ * res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+ * ```
+ */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    dependencyUp: new Gauge({
+      name: 'dependency_up',
+      help: 'Whether a dependency answered its last readiness check (1) or not (0)',
+      labelNames: ['dependency'],
+      registers: [registry],
+    }),
+    httpRequestDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time to answer an HTTP request',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+  };
+}

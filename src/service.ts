@@ -1,0 +1,104 @@
+import type { Server } from 'node:http';
+import { EventStoreDbEventStore } from './eventstore/eventstoredb/store';
+import type { EventStore } from './eventstore/port';
+import { PostgresEventStore } from './eventstore/postgres/store';
+import { createApp } from './http/app';
+import { closeServer, listen } from './http/server';
+import type { Config } from './platform/config';
+import { type Database, openDatabase } from './platform/database';
+import type { DependencyCheck } from './platform/health';
+import { kafkaReadiness } from './platform/kafka';
+import type { Logger } from './platform/logger';
+import { createMetrics } from './platform/metrics';
+import { createRedis, redisCheck } from './platform/redis';
+import { Teardown } from './platform/teardown';
+
+export interface Service {
+  server: Server;
+  /** Stops accepting, lets requests in flight finish (bounded by SHUTDOWN_TIMEOUT_MS), then closes every dependency. Resolves to whether all closed cleanly. */
+  close(): Promise<boolean>;
+}
+
+/**
+ * Starts Postledger: the database (embedded when DATABASE_URL is unset), the event log and its
+ * migrations, the clients of optional dependencies, and the HTTP server. Whatever was opened is
+ * closed again if a later step fails.
+ */
+export async function startService(config: Config, logger: Logger): Promise<Service> {
+  const teardown = new Teardown(logger);
+  try {
+    const database = await openDatabase(config, logger, teardown);
+    const readinessChecks: DependencyCheck[] = [
+      {
+        name: 'postgres',
+        check: async () => {
+          await database.pool.query('select 1');
+        },
+      },
+    ];
+    if (config.kafkaBrokers) {
+      const kafka = kafkaReadiness(config.kafkaBrokers);
+      teardown.add('Kafka admin client', () => kafka.close());
+      readinessChecks.push(kafka);
+    }
+    if (config.redisUrl) {
+      const redis = createRedis(config.redisUrl, logger);
+      teardown.add('Redis client', () => redis.disconnect());
+      readinessChecks.push(redisCheck(redis));
+    }
+    const { store } = await openEventStore(config, database, logger, teardown);
+    readinessChecks.push({ name: 'eventstore', check: () => store.ping() });
+
+    const app = createApp({ logger, metrics: createMetrics(), readinessChecks });
+    const server = await listen(app, config.port, config.host);
+    teardown.add('HTTP server', () => closeServer(server, config.shutdownTimeoutMs));
+    logger.info({ address: server.address(), eventStore: config.eventStore.kind }, 'Postledger is listening');
+    let closing: Promise<boolean> | undefined;
+    return { server, close: () => (closing ??= teardown.run()) };
+  } catch (error) {
+    await teardown.run();
+    throw error;
+  }
+}
+
+/**
+ * Applies the migrations of the configured database and returns their ids, without starting
+ * the service: `postledger migrate`.
+ */
+export async function migrateDatabase(config: Config, logger: Logger): Promise<string[]> {
+  const teardown = new Teardown(logger);
+  try {
+    const database = await openDatabase(config, logger, teardown);
+    return (await openEventStore(config, database, logger, teardown)).applied;
+  } finally {
+    await teardown.run();
+  }
+}
+
+/** The configured event log, its PostgreSQL schema migrated when it lives there. */
+async function openEventStore(
+  config: Config,
+  database: Database,
+  logger: Logger,
+  teardown: Teardown,
+): Promise<{ store: EventStore; applied: string[] }> {
+  const store =
+    config.eventStore.kind === 'eventstoredb'
+      ? new EventStoreDbEventStore({
+          connectionString: config.eventStore.connectionString,
+          maxEventBytes: config.maxEventBytes,
+          pollIntervalMs: config.subscriptionPollMs,
+          logger,
+        })
+      : new PostgresEventStore({
+          connection: { connectionString: database.connectionString },
+          pool: database.pool,
+          maxEventBytes: config.maxEventBytes,
+          pollIntervalMs: config.subscriptionPollMs,
+          logger,
+        });
+  teardown.add('event store', () => store.close());
+  const applied = store instanceof PostgresEventStore ? await store.migrate() : [];
+  logger.info({ migrations: applied }, applied.length > 0 ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
+  return { store, applied };
+}

@@ -1,0 +1,85 @@
+import { EventEmitter } from 'node:events';
+import { createServer } from 'node:net';
+import { USAGE } from '../../src/cli/args';
+import { runCli } from '../../src/cli/run';
+import type { HostProcess } from '../../src/serve';
+import { createTestDatabase } from '../support/database';
+
+class FakeProcess extends EventEmitter implements HostProcess {
+  stdout = { text: '', write: (text: string) => (this.stdout.text += text) };
+  stderr = { text: '', write: (text: string) => (this.stderr.text += text) };
+  readonly exits: number[] = [];
+  constructor(readonly env: NodeJS.ProcessEnv = {}) {
+    super();
+  }
+  exit(code: number): void {
+    this.exits.push(code);
+  }
+}
+
+function unusedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('runCli', () => {
+  it('prints the usage for help and exits 0', async () => {
+    const host = new FakeProcess();
+    await runCli(['help'], host);
+    expect(host.stdout.text).toBe(USAGE);
+    expect(host.exits).toEqual([0]);
+  });
+
+  it('explains an unknown command on stderr and exits 2', async () => {
+    const host = new FakeProcess();
+    await runCli(['rebuild'], host);
+    expect(host.stderr.text).toBe(`postledger: unknown command "rebuild"\n\n${USAGE}`);
+    expect(host.exits).toEqual([2]);
+  });
+
+  it('serve reports a bad configuration like the service does', async () => {
+    const host = new FakeProcess({ PORT: 'abc' });
+    await runCli(['serve'], host);
+    expect(host.stderr.text).toBe('PORT: must be an integer from 1 to 65535 (got "abc")\n');
+    expect(host.exits).toEqual([1]);
+  });
+
+  it('migrate prints each migration it applied, then that nothing is left; logs go to stderr', async () => {
+    const db = await createTestDatabase('cli');
+    try {
+      const first = new FakeProcess({ DATABASE_URL: db.connectionString });
+      await runCli(['migrate'], first);
+      expect(first.stdout.text).toBe('applied 0001_event_log\n');
+      expect(first.exits).toEqual([0]);
+      expect(first.stderr.text.trim().split('\n').map((l) => JSON.parse(l).msg)).toContain('applied 1 migration(s)');
+
+      const second = new FakeProcess({ DATABASE_URL: db.connectionString, LOG_LEVEL: 'silent' });
+      await runCli(['migrate'], second);
+      expect(second.stdout.text).toBe('nothing to apply: the database schema is up to date\n');
+      expect(second.stderr.text).toBe('');
+      expect(second.exits).toEqual([0]);
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('migrate reports a bad configuration on one line and exits 1', async () => {
+    const host = new FakeProcess({ DATABASE_URL: 'mysql://x' });
+    await runCli(['migrate'], host);
+    expect(host.stderr.text).toBe('DATABASE_URL: must be a postgres:// or postgresql:// URL with a host (got "mysql://x")\n');
+    expect(host.exits).toEqual([1]);
+  });
+
+  it('migrate reports a database it cannot reach on one line, password masked, and exits 1', async () => {
+    const port = await unusedPort();
+    const host = new FakeProcess({ DATABASE_URL: `postgres://app:hunter2@127.0.0.1:${port}/x`, LOG_LEVEL: 'silent' });
+    await runCli(['migrate'], host);
+    expect(host.stderr.text).toBe(`postledger migrate failed: connect ECONNREFUSED 127.0.0.1:${port}\n`);
+    expect(host.exits).toEqual([1]);
+  });
+});

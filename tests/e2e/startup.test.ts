@@ -1,0 +1,106 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+const ROOT = path.resolve(__dirname, '../..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+
+function unusedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts a command with only the variables given (and PATH), so the test's own environment does not leak in. */
+function run(command: string, args: string[], env: Record<string, string>): Run {
+  const child = spawn(command, args, { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, stdout: () => stdout, stderr: () => stderr, exit };
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('the service as a process (tsx src/main.ts)', () => {
+  let db: TestDatabase;
+  beforeAll(async () => (db = await createTestDatabase('e2e')));
+  afterAll(() => db.drop());
+
+  it('exits 1 with one line naming PORT when PORT is not a number', async () => {
+    const service = run(TSX, ['src/main.ts'], { PORT: 'abc' });
+    expect(await service.exit).toEqual({ code: 1, signal: null });
+    expect(service.stderr()).toBe('PORT: must be an integer from 1 to 65535 (got "abc")\n');
+    expect(service.stdout()).toBe('');
+  });
+
+  it('starts, answers /healthz and /readyz, and exits 0 soon after SIGTERM, logging JSON lines', async () => {
+    const port = await unusedPort();
+    const service = run(TSX, ['src/main.ts'], { DATABASE_URL: db.connectionString, PORT: String(port), HOST: '127.0.0.1' });
+    try {
+      await waitFor(() => service.stdout().includes('Postledger is listening'), 'the service to listen');
+      const healthz = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(healthz.status).toBe(200);
+      expect(await healthz.json()).toEqual({ status: 'ok' });
+      const readyz = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(readyz.status).toBe(200);
+      expect(await readyz.json()).toMatchObject({ status: 'ready', dependencies: { postgres: { status: 'up' }, eventstore: { status: 'up' } } });
+
+      const stopped = Date.now();
+      service.child.kill('SIGTERM');
+      expect(await service.exit).toEqual({ code: 0, signal: null });
+      expect(Date.now() - stopped).toBeLessThan(5000);
+    } finally {
+      service.child.kill('SIGKILL');
+    }
+    const records = service.stdout().trim().split('\n').map((line) => JSON.parse(line) as { msg: string; level: string });
+    expect(records.map((r) => r.msg)).toEqual(
+      expect.arrayContaining(['applied 1 migration(s)', 'Postledger is listening', 'shutting down', 'closed HTTP server', 'shutdown complete']),
+    );
+    expect(service.stdout()).not.toContain(':postledger@'); // no password of any kind in the logs
+    expect(service.stderr()).toBe('');
+  });
+});
+
+describe('postledger migrate (bin/postledger.js) with no DATABASE_URL', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'postledger-e2e-'));
+  // run as root, the embedded server runs as the `postgres` user, who must reach the data directory
+  chmodSync(dataDir, 0o755);
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('starts the embedded PostgreSQL under DATA_DIR, applies the migrations once, and stops it', async () => {
+    const env = { DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await unusedPort()), LOG_LEVEL: 'warn' };
+    const first = run('node', ['bin/postledger.js', 'migrate'], env);
+    expect(await first.exit).toEqual({ code: 0, signal: null });
+    expect(first.stdout()).toBe('applied 0001_event_log\n');
+
+    const second = run('node', ['bin/postledger.js', 'migrate'], env);
+    expect(await second.exit).toEqual({ code: 0, signal: null });
+    expect(second.stdout()).toBe('nothing to apply: the database schema is up to date\n');
+    expect(second.stderr()).toBe('');
+  });
+});

@@ -1,0 +1,152 @@
+import { ConfigError, loadConfig } from '../../src/platform/config';
+
+function errorOf(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('gives every variable its default in an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      databaseUrl: undefined,
+      eventStore: { kind: 'postgres' },
+      kafkaBrokers: undefined,
+      redisUrl: undefined,
+      logLevel: 'info',
+      dataDir: '.data',
+      embeddedPgPort: 54329,
+      maxEventBytes: 1048576,
+      subscriptionPollMs: 1000,
+      shutdownTimeoutMs: 10000,
+    });
+  });
+
+  it('treats empty strings as unset', () => {
+    const env = Object.fromEntries(
+      ['PORT', 'HOST', 'DATABASE_URL', 'EVENT_STORE', 'EVENTSTORE_CONNECTION_STRING', 'KAFKA_BROKERS', 'REDIS_URL', 'LOG_LEVEL', 'DATA_DIR',
+        'EMBEDDED_PG_PORT', 'MAX_EVENT_BYTES', 'SUBSCRIPTION_POLL_MS', 'SHUTDOWN_TIMEOUT_MS'].map((name) => [name, '']),
+    );
+    expect(loadConfig(env)).toEqual(loadConfig({}));
+  });
+
+  it('reads valid values of every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'postgresql://app:pw@db.internal:5432/ledger',
+      EVENT_STORE: 'eventstoredb',
+      EVENTSTORE_CONNECTION_STRING: 'esdb://admin:changeit@esdb-1:2113,esdb-2:2113?tls=false',
+      KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9093,[::1]:9094',
+      REDIS_URL: 'rediss://:pw@cache:6380/2',
+      LOG_LEVEL: 'debug',
+      DATA_DIR: '/var/lib/postledger',
+      EMBEDDED_PG_PORT: '6543',
+      MAX_EVENT_BYTES: '2048',
+      SUBSCRIPTION_POLL_MS: '250',
+      SHUTDOWN_TIMEOUT_MS: '0',
+    });
+    expect(config).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: 'postgresql://app:pw@db.internal:5432/ledger',
+      eventStore: { kind: 'eventstoredb', connectionString: 'esdb://admin:changeit@esdb-1:2113,esdb-2:2113?tls=false' },
+      kafkaBrokers: ['kafka-1:9092', 'kafka-2:9093', '[::1]:9094'],
+      redisUrl: 'rediss://:pw@cache:6380/2',
+      logLevel: 'debug',
+      dataDir: '/var/lib/postledger',
+      embeddedPgPort: 6543,
+      maxEventBytes: 2048,
+      subscriptionPollMs: 250,
+      shutdownTimeoutMs: 0,
+    });
+  });
+
+  it('accepts the other URL schemes and every log level', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://db/x' }).databaseUrl).toBe('postgres://db/x');
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redisUrl).toBe('redis://127.0.0.1:6379');
+    for (const connectionString of ['esdb+discover://cluster.internal:2113', 'kurrentdb://localhost:2113?tls=false']) {
+      expect(loadConfig({ EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: connectionString }).eventStore).toEqual({
+        kind: 'eventstoredb',
+        connectionString,
+      });
+    }
+    for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) {
+      expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level);
+    }
+  });
+
+  it('keeps the postgres event store when a connection string is given without EVENT_STORE', () => {
+    expect(loadConfig({ EVENTSTORE_CONNECTION_STRING: 'esdb://localhost:2113' }).eventStore).toEqual({ kind: 'postgres' });
+  });
+
+  it.each([
+    ['PORT', 'abc', 'PORT: must be an integer from 1 to 65535 (got "abc")'],
+    ['PORT', '0', 'PORT: must be an integer from 1 to 65535 (got "0")'],
+    ['PORT', '65536', 'PORT: must be an integer from 1 to 65535 (got "65536")'],
+    ['PORT', '80.5', 'PORT: must be an integer from 1 to 65535 (got "80.5")'],
+    ['PORT', '-1', 'PORT: must be an integer from 1 to 65535 (got "-1")'],
+    ['HOST', 'my host', 'HOST: must be a host name or IP address without spaces (got "my host")'],
+    ['DATABASE_URL', 'mysql://db/x', 'DATABASE_URL: must be a postgres:// or postgresql:// URL with a host (got "mysql://db/x")'],
+    ['DATABASE_URL', 'not a url', 'DATABASE_URL: must be a postgres:// or postgresql:// URL with a host (got "not a url")'],
+    ['EVENT_STORE', 'mongodb', 'EVENT_STORE: must be one of postgres, eventstoredb (got "mongodb")'],
+    ['EVENTSTORE_CONNECTION_STRING', 'http://esdb:2113', 'EVENTSTORE_CONNECTION_STRING: must start with esdb://, esdb+discover:// or kurrentdb:// (got "http://esdb:2113")'],
+    ['KAFKA_BROKERS', 'kafka-1', 'KAFKA_BROKERS: must be a comma-separated list of host:port (got "kafka-1")'],
+    ['KAFKA_BROKERS', 'kafka-1:9092,', 'KAFKA_BROKERS: must be a comma-separated list of host:port (got "kafka-1:9092,")'],
+    ['KAFKA_BROKERS', 'kafka-1:99999', 'KAFKA_BROKERS: must be a comma-separated list of host:port (got "kafka-1:99999")'],
+    ['REDIS_URL', 'http://cache:6379', 'REDIS_URL: must be a redis:// or rediss:// URL with a host (got "http://cache:6379")'],
+    ['LOG_LEVEL', 'verbose', 'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")'],
+    ['EMBEDDED_PG_PORT', 'x', 'EMBEDDED_PG_PORT: must be an integer from 1 to 65535 (got "x")'],
+    ['MAX_EVENT_BYTES', '10', 'MAX_EVENT_BYTES: must be an integer from 1024 to 268435455 (got "10")'],
+    ['SUBSCRIPTION_POLL_MS', '1e3', 'SUBSCRIPTION_POLL_MS: must be an integer from 10 to 3600000 (got "1e3")'],
+    ['SHUTDOWN_TIMEOUT_MS', 'soon', 'SHUTDOWN_TIMEOUT_MS: must be an integer from 0 to 3600000 (got "soon")'],
+  ])('rejects %s=%j with one line naming it', (variable, value, message) => {
+    const error = errorOf({ [variable]: value });
+    expect(error.message).toBe(message);
+    expect(error.issues).toEqual([{ variable, problem: message.slice(variable.length + 2) }]);
+  });
+
+  it('requires a connection string for EVENT_STORE=eventstoredb', () => {
+    expect(errorOf({ EVENT_STORE: 'eventstoredb' }).message).toBe('EVENTSTORE_CONNECTION_STRING: must be set when EVENT_STORE=eventstoredb');
+  });
+
+  it('masks passwords of the connection strings it quotes', () => {
+    expect(errorOf({ DATABASE_URL: 'mysql://app:hunter2@db/x' }).message).toBe(
+      'DATABASE_URL: must be a postgres:// or postgresql:// URL with a host (got "mysql://app:***@db/x")',
+    );
+    expect(errorOf({ REDIS_URL: 'redis://:hunter2@' }).message).not.toContain('hunter2');
+    expect(errorOf({ EVENTSTORE_CONNECTION_STRING: 'tcp://admin:hunter2@esdb:1113' }).message).not.toContain('hunter2');
+  });
+
+  it('keeps the message on one line and short whatever the value', () => {
+    const message = errorOf({ HOST: `a\nb${'x'.repeat(500)}` }).message;
+    expect(message).not.toContain('\n');
+    expect(message.length).toBeLessThan(200);
+    expect(message).toMatch(/^HOST: .*\(got "a\\nbx+…"\)$/);
+  });
+
+  it('names every bad variable on the same line', () => {
+    const error = errorOf({ PORT: 'abc', LOG_LEVEL: 'loud' });
+    expect(error.message).toBe(
+      'PORT: must be an integer from 1 to 65535 (got "abc"); LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+    );
+    expect(error.name).toBe('ConfigError');
+  });
+
+  it('reads process.env by default', () => {
+    const saved = process.env.SUBSCRIPTION_POLL_MS;
+    process.env.SUBSCRIPTION_POLL_MS = '321';
+    try {
+      expect(loadConfig().subscriptionPollMs).toBe(321);
+    } finally {
+      if (saved === undefined) delete process.env.SUBSCRIPTION_POLL_MS;
+      else process.env.SUBSCRIPTION_POLL_MS = saved;
+    }
+  });
+});

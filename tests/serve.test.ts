@@ -1,0 +1,103 @@
+import { EventEmitter } from 'node:events';
+import { createServer } from 'node:net';
+import type { HostProcess } from '../src/serve';
+import { configOrExit, serve } from '../src/serve';
+import { createTestDatabase, type TestDatabase } from './support/database';
+
+function unusedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A stand-in for `process`: signals are emitted by the test, exits are recorded. */
+class FakeProcess extends EventEmitter implements HostProcess {
+  stdout = { text: '', write: (text: string) => (this.stdout.text += text) };
+  stderr = { text: '', write: (text: string) => (this.stderr.text += text) };
+  readonly exits: number[] = [];
+  private exited: (code: number) => void = () => undefined;
+  readonly exitCode = new Promise<number>((resolve) => (this.exited = resolve));
+
+  constructor(readonly env: NodeJS.ProcessEnv) {
+    super();
+  }
+
+  exit(code: number): void {
+    this.exits.push(code);
+    this.exited(code);
+  }
+}
+
+async function healthz(port: number): Promise<number> {
+  return (await fetch(`http://127.0.0.1:${port}/healthz`)).status;
+}
+
+describe('serve', () => {
+  let db: TestDatabase;
+  beforeAll(async () => (db = await createTestDatabase('serve')));
+  afterAll(() => db.drop());
+
+  const envFor = (port: number) => ({ DATABASE_URL: db.connectionString, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent' });
+
+  it('prints a ConfigError as one line on stderr and exits 1', async () => {
+    const host = new FakeProcess({ PORT: 'abc' });
+    await serve(host);
+    expect(host.stderr.text).toBe('PORT: must be an integer from 1 to 65535 (got "abc")\n');
+    expect(host.exits).toEqual([1]);
+    expect(host.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('runs until SIGTERM, then shuts down and exits 0', async () => {
+    const port = await unusedPort();
+    const host = new FakeProcess(envFor(port));
+    await serve(host);
+    expect(await healthz(port)).toBe(200);
+    host.emit('SIGTERM');
+    expect(await host.exitCode).toBe(0);
+    await expect(healthz(port)).rejects.toThrow();
+  });
+
+  it('exits 1 at once on a second signal during shutdown', async () => {
+    const port = await unusedPort();
+    const host = new FakeProcess(envFor(port));
+    await serve(host);
+    host.emit('SIGINT');
+    host.emit('SIGTERM');
+    expect(host.exits[0]).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the first shutdown still finishes
+    expect(host.exits).toEqual([1, 0]);
+  });
+
+  it('shuts down once start-up has finished when a signal comes during it', async () => {
+    const port = await unusedPort();
+    const host = new FakeProcess(envFor(port));
+    const serving = serve(host);
+    host.emit('SIGTERM');
+    await serving;
+    expect(host.exits).toEqual([0]);
+    await expect(healthz(port)).rejects.toThrow();
+  });
+
+  it('exits 1 when start-up fails', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    try {
+      const host = new FakeProcess(envFor((blocker.address() as { port: number }).port));
+      await serve(host);
+      expect(host.exits).toEqual([1]);
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe('configOrExit', () => {
+  it('lets an error other than ConfigError through', () => {
+    const env = new Proxy({}, { get: () => { throw new Error('environment unreadable'); } });
+    expect(() => configOrExit(new FakeProcess(env))).toThrow('environment unreadable');
+  });
+});

@@ -1,0 +1,125 @@
+import { createServer } from 'node:net';
+import request from 'supertest';
+import { boundPort, listen, closeServer } from '../src/http/server';
+import { type Config, loadConfig } from '../src/platform/config';
+import { createLogger } from '../src/platform/logger';
+import { migrateDatabase, startService } from '../src/service';
+import { createTestDatabase, type TestDatabase } from './support/database';
+
+function unusedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function capturedLogger() {
+  const lines: string[] = [];
+  const logger = createLogger('info', { write: (line: string) => void lines.push(line) });
+  return { logger, records: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+describe('startService', () => {
+  let db: TestDatabase;
+  let config: Config;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('svc');
+    config = { ...loadConfig({ DATABASE_URL: db.connectionString, SHUTDOWN_TIMEOUT_MS: '1000' }), port: 0, host: '127.0.0.1' };
+  });
+
+  afterAll(() => db.drop());
+
+  it('migrates the event log, serves the operational routes and closes everything in order', async () => {
+    const { logger, records } = capturedLogger();
+    const downPort = await unusedPort();
+    const service = await startService(
+      { ...config, redisUrl: 'redis://127.0.0.1:6379', kafkaBrokers: [`127.0.0.1:${downPort}`] },
+      logger,
+    );
+    const url = `http://127.0.0.1:${boundPort(service.server)}`;
+    await request(url).get('/healthz').expect(200, { status: 'ok' });
+    const ready = await request(url).get('/readyz').expect(503);
+    expect(Object.keys(ready.body.dependencies)).toEqual(['postgres', 'kafka', 'redis', 'eventstore']);
+    expect(ready.body.detail).toBe(`Not ready: kafka is down (Connection error: connect ECONNREFUSED 127.0.0.1:${downPort})`);
+    expect(ready.body.dependencies.redis.status).toBe('up');
+    expect(ready.body.dependencies.postgres.status).toBe('up');
+    expect(ready.body.dependencies.eventstore.status).toBe('up');
+
+    const closing = service.close();
+    expect(service.close()).toBe(closing);
+    expect(await closing).toBe(true);
+    expect(service.server.listening).toBe(false);
+    const messages = records().map((r) => r.msg);
+    expect(messages).toEqual(
+      expect.arrayContaining(['using PostgreSQL', 'applied 1 migration(s)', 'Postledger is listening']),
+    );
+    expect(messages.filter((m) => String(m).startsWith('closed '))).toEqual([
+      'closed HTTP server',
+      'closed event store',
+      'closed Redis client',
+      'closed Kafka admin client',
+      'closed PostgreSQL pool',
+    ]);
+    expect(records().find((r) => r.msg === 'using PostgreSQL')!.database).toBe(db.connectionString);
+  });
+
+  it('finds the schema up to date on the next start and is ready with PostgreSQL alone', async () => {
+    const { logger, records } = capturedLogger();
+    const service = await startService(config, logger);
+    try {
+      const ready = await request(service.server).get('/readyz').expect(200);
+      expect(Object.keys(ready.body.dependencies)).toEqual(['postgres', 'eventstore']);
+      expect(records().map((r) => r.msg)).toContain('database schema is up to date');
+    } finally {
+      await service.close();
+    }
+  });
+
+  it('closes what it opened when start-up fails', async () => {
+    const { logger, records } = capturedLogger();
+    const taken = await listen((_req, res) => res.end(), 0, '127.0.0.1');
+    try {
+      await expect(startService({ ...config, port: boundPort(taken) }, logger)).rejects.toThrow(/EADDRINUSE/);
+      expect(records().map((r) => r.msg)).toEqual(expect.arrayContaining(['closed event store', 'closed PostgreSQL pool']));
+    } finally {
+      await closeServer(taken, 1000);
+    }
+  });
+
+  it('keeps the log in EventStoreDB when EVENT_STORE=eventstoredb, and reports it down when it cannot be reached', async () => {
+    const { logger, records } = capturedLogger();
+    const esdbPort = await unusedPort();
+    const esdb: Config = { ...config, eventStore: { kind: 'eventstoredb', connectionString: `esdb://127.0.0.1:${esdbPort}?tls=false` } };
+    const service = await startService(esdb, logger);
+    try {
+      const ready = await request(service.server).get('/readyz').expect(503);
+      expect(ready.body.dependencies.postgres.status).toBe('up');
+      expect(ready.body.dependencies.eventstore.status).toBe('down');
+      expect(ready.body.detail).toMatch(/^Not ready: eventstore is down \(/);
+      expect(records().find((r) => r.msg === 'Postledger is listening')).toMatchObject({ eventStore: 'eventstoredb' });
+    } finally {
+      expect(await service.close()).toBe(true);
+    }
+  });
+});
+
+describe('migrateDatabase', () => {
+  it('applies the event log migrations once and reports their ids', async () => {
+    const db = await createTestDatabase('mig');
+    try {
+      const config = loadConfig({ DATABASE_URL: db.connectionString });
+      const logger = createLogger('silent');
+      expect(await migrateDatabase(config, logger)).toEqual(['0001_event_log']);
+      expect(await migrateDatabase(config, logger)).toEqual([]);
+      // the log lives in EventStoreDB: nothing of it is migrated in PostgreSQL
+      const esdb = loadConfig({ DATABASE_URL: db.connectionString, EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: 'esdb://127.0.0.1:1?tls=false' });
+      expect(await migrateDatabase(esdb, logger)).toEqual([]);
+    } finally {
+      await db.drop();
+    }
+  });
+});
