@@ -1,36 +1,11 @@
-import { EventEmitter } from 'node:events';
 import { createServer } from 'node:net';
-import type { HostProcess } from '../src/serve';
 import { configOrExit, serve } from '../src/serve';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { FakeProcess } from './support/fake-process';
+import { unusedPort } from './support/ports';
 
-function unusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A stand-in for `process`: signals are emitted by the test, exits are recorded. */
-class FakeProcess extends EventEmitter implements HostProcess {
-  stdout = { text: '', write: (text: string) => (this.stdout.text += text) };
-  stderr = { text: '', write: (text: string) => (this.stderr.text += text) };
-  readonly exits: number[] = [];
-  private exited: (code: number) => void = () => undefined;
-  readonly exitCode = new Promise<number>((resolve) => (this.exited = resolve));
-
-  constructor(readonly env: NodeJS.ProcessEnv) {
-    super();
-  }
-
-  exit(code: number): void {
-    this.exits.push(code);
-    this.exited(code);
-  }
-}
 
 async function healthz(port: number): Promise<number> {
   return (await fetch(`http://127.0.0.1:${port}/healthz`)).status;

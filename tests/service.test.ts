@@ -1,20 +1,11 @@
-import { createServer } from 'node:net';
 import request from 'supertest';
 import { boundPort, listen, closeServer } from '../src/http/server';
 import { type Config, loadConfig } from '../src/platform/config';
 import { createLogger } from '../src/platform/logger';
 import { migrateDatabase, startService } from '../src/service';
 import { createTestDatabase, type TestDatabase } from './support/database';
+import { unusedPort } from './support/ports';
 
-function unusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function capturedLogger() {
   const lines: string[] = [];

@@ -1,31 +1,10 @@
-import { EventEmitter } from 'node:events';
-import { createServer } from 'node:net';
 import { USAGE } from '../../src/cli/args';
 import { runCli } from '../../src/cli/run';
-import type { HostProcess } from '../../src/serve';
 import { createTestDatabase } from '../support/database';
+import { FakeProcess } from '../support/fake-process';
+import { unusedPort } from '../support/ports';
 
-class FakeProcess extends EventEmitter implements HostProcess {
-  stdout = { text: '', write: (text: string) => (this.stdout.text += text) };
-  stderr = { text: '', write: (text: string) => (this.stderr.text += text) };
-  readonly exits: number[] = [];
-  constructor(readonly env: NodeJS.ProcessEnv = {}) {
-    super();
-  }
-  exit(code: number): void {
-    this.exits.push(code);
-  }
-}
 
-function unusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('runCli', () => {
   it('prints the usage for help and exits 0', async () => {

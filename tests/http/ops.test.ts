@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { Router } from 'express';
 import request from 'supertest';
 import { createApp } from '../../src/http/app';
@@ -7,17 +6,9 @@ import type { DependencyCheck } from '../../src/platform/health';
 import { createLogger } from '../../src/platform/logger';
 import { createMetrics } from '../../src/platform/metrics';
 import { createRedis, redisCheck } from '../../src/platform/redis';
+import { unusedPort } from '../support/ports';
 
 /** A port nothing listens on: bound, then released. */
-function unusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function capturedLogger() {
   const lines: string[] = [];

@@ -1,15 +1,6 @@
-import { createServer } from 'node:net';
 import { kafkaReadiness } from '../../src/platform/kafka';
+import { unusedPort } from '../support/ports';
 
-function unusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('kafkaReadiness', () => {
   it('fails fast naming the connection error when no broker answers, and tries again on the next check', async () => {

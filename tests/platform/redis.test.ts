@@ -1,16 +1,7 @@
-import { createServer } from 'node:net';
 import { createLogger } from '../../src/platform/logger';
 import { createRedis, redisCheck } from '../../src/platform/redis';
+import { unusedPort } from '../support/ports';
 
-function unusedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 describe('redisCheck (a real Redis at 127.0.0.1:6379)', () => {
   it('connects on first use and PINGs', async () => {
