@@ -22,6 +22,37 @@ export interface Config {
   maxEventBytes: number;
   subscriptionPollMs: number;
   shutdownTimeoutMs: number;
+  auth: AuthConfig;
+  /** Origins allowed to call the API from a browser; empty: no cross-origin access. */
+  corsOrigins: string[];
+  rateLimits: RateLimitConfig;
+  /** HMAC secret of the AI webhook; absent: generated once under `dataDir`. */
+  aiWebhookSecret?: string;
+  generationTimeoutMs: number;
+  schedulerIntervalMs: number;
+}
+
+export interface AuthConfig {
+  /** PKCS8 PEM of the Ed25519 key that signs access tokens; absent: generated once under `dataDir`. */
+  privateKeyPem?: string;
+  kid?: string;
+  /** JWKS JSON of earlier public keys, still accepted after a rotation. */
+  previousPublicKeysJwks?: string;
+  issuer: string;
+  audience: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlDays: number;
+}
+
+/** Requests allowed per window; credentials routes per client address, the rest per principal. */
+export interface RateLimitConfig {
+  windowMs: number;
+  /** login, registration, password reset, refresh: per client address. */
+  credentials: number;
+  /** the signed AI webhook: per client address. */
+  webhook: number;
+  /** every other route: per user or API key (per address when anonymous). */
+  api: number;
 }
 
 /** The environment is invalid. `message` is one line naming each bad variable and what is wrong. */
@@ -34,6 +65,8 @@ export class ConfigError extends Error {
 
 /** Variables whose values may carry credentials: an error message shows them redacted. */
 const SECRET_BEARING = new Set(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING', 'REDIS_URL']);
+/** Variables that are secrets as a whole: an error message never shows their value. */
+const SECRET = new Set(['JWT_PRIVATE_KEY', 'AI_WEBHOOK_SECRET']);
 
 const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
 
@@ -86,6 +119,25 @@ const schema = z
     MAX_EVENT_BYTES: variable(integer(1024, 268_435_455).default(1_048_576)),
     SUBSCRIPTION_POLL_MS: variable(integer(10, 3_600_000).default(1000)),
     SHUTDOWN_TIMEOUT_MS: variable(integer(0, 3_600_000).default(10_000)),
+    JWT_PRIVATE_KEY: variable(text((v) => v.includes('BEGIN PRIVATE KEY'), 'must be a PKCS8 PEM private key (Ed25519)').optional()),
+    JWT_KID: variable(text((v) => /^[\w.-]{1,64}$/.test(v), 'must be 1–64 characters of letters, digits, _ . -').optional()),
+    JWT_PREVIOUS_PUBLIC_KEYS: variable(text(isJsonObject, 'must be a JWKS JSON object {"keys": [...]}').optional()),
+    JWT_ISSUER: variable(z.string().default('postledger')),
+    JWT_AUDIENCE: variable(z.string().default('postledger-api')),
+    ACCESS_TOKEN_TTL_SECONDS: variable(integer(60, 86_400).default(900)),
+    REFRESH_TOKEN_TTL_DAYS: variable(integer(1, 365).default(30)),
+    CORS_ORIGINS: variable(
+      text((v) => v.split(',').every((o) => urlWithScheme(['http:', 'https:'])(o.trim())), 'must be a comma-separated list of http(s) origins')
+        .transform((v) => v.split(',').map((o) => new URL(o.trim()).origin))
+        .default([]),
+    ),
+    RATE_LIMIT_WINDOW_MS: variable(integer(1000, 3_600_000).default(60_000)),
+    RATE_LIMIT_CREDENTIALS: variable(integer(1, 100_000).default(10)),
+    RATE_LIMIT_WEBHOOK: variable(integer(1, 1_000_000).default(600)),
+    RATE_LIMIT_API: variable(integer(1, 10_000_000).default(1200)),
+    AI_WEBHOOK_SECRET: variable(text((v) => v.length >= 32, 'must be at least 32 characters').optional()),
+    GENERATION_TIMEOUT_MS: variable(integer(1000, 86_400_000).default(600_000)),
+    SCHEDULER_INTERVAL_MS: variable(integer(50, 3_600_000).default(1000)),
   })
   .superRefine((env, ctx) => {
     if (env.EVENT_STORE === 'eventstoredb' && env.EVENTSTORE_CONNECTION_STRING === undefined) {
@@ -125,11 +177,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxEventBytes: e.MAX_EVENT_BYTES,
     subscriptionPollMs: e.SUBSCRIPTION_POLL_MS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    auth: {
+      privateKeyPem: e.JWT_PRIVATE_KEY,
+      kid: e.JWT_KID,
+      previousPublicKeysJwks: e.JWT_PREVIOUS_PUBLIC_KEYS,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
+    },
+    corsOrigins: e.CORS_ORIGINS,
+    rateLimits: { windowMs: e.RATE_LIMIT_WINDOW_MS, credentials: e.RATE_LIMIT_CREDENTIALS, webhook: e.RATE_LIMIT_WEBHOOK, api: e.RATE_LIMIT_API },
+    aiWebhookSecret: e.AI_WEBHOOK_SECRET,
+    generationTimeoutMs: e.GENERATION_TIMEOUT_MS,
+    schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
   };
 }
 
+function isJsonObject(value: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed);
+  } catch {
+    return false;
+  }
+}
+
 function got(variable: string, input: unknown): string {
-  if (typeof input !== 'string') return '';
+  if (typeof input !== 'string' || SECRET.has(variable)) return '';
   const shown = SECRET_BEARING.has(variable) ? redactUrl(input) : input;
   // JSON quoting keeps a value with a newline on one line
   return ` (got ${JSON.stringify(shown.length > 100 ? `${shown.slice(0, 100)}…` : shown)})`;

@@ -12,7 +12,7 @@ function errorOf(env: NodeJS.ProcessEnv): ConfigError {
 
 describe('loadConfig', () => {
   it('gives every variable its default in an empty environment', () => {
-    expect(loadConfig({})).toEqual({
+    expect(loadConfig({})).toMatchObject({
       port: 3000,
       host: '0.0.0.0',
       databaseUrl: undefined,
@@ -52,7 +52,7 @@ describe('loadConfig', () => {
       SUBSCRIPTION_POLL_MS: '250',
       SHUTDOWN_TIMEOUT_MS: '0',
     });
-    expect(config).toEqual({
+    expect(config).toMatchObject({
       port: 8080,
       host: '127.0.0.1',
       databaseUrl: 'postgresql://app:pw@db.internal:5432/ledger',
@@ -147,6 +147,60 @@ describe('loadConfig', () => {
     } finally {
       if (saved === undefined) delete process.env.SUBSCRIPTION_POLL_MS;
       else process.env.SUBSCRIPTION_POLL_MS = saved;
+    }
+  });
+});
+
+describe('loadConfig: identity, CORS, rate limits and process managers', () => {
+  it('has safe defaults', () => {
+    const config = loadConfig({});
+    expect(config.auth).toEqual({ issuer: 'postledger', audience: 'postledger-api', accessTokenTtlSeconds: 900, refreshTokenTtlDays: 30 });
+    expect(config.corsOrigins).toEqual([]);
+    expect(config.rateLimits).toEqual({ windowMs: 60_000, credentials: 10, webhook: 600, api: 1200 });
+    expect(config.aiWebhookSecret).toBeUndefined();
+    expect(config.generationTimeoutMs).toBe(600_000);
+    expect(config.schedulerIntervalMs).toBe(1000);
+  });
+
+  it('reads every setting', () => {
+    const config = loadConfig({
+      JWT_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----',
+      JWT_KID: 'k-2026',
+      JWT_PREVIOUS_PUBLIC_KEYS: '{"keys":[]}',
+      JWT_ISSUER: 'https://id.example',
+      JWT_AUDIENCE: 'api',
+      ACCESS_TOKEN_TTL_SECONDS: '600',
+      REFRESH_TOKEN_TTL_DAYS: '7',
+      CORS_ORIGINS: 'https://app.example.com/, http://localhost:5173',
+      RATE_LIMIT_WINDOW_MS: '1000',
+      RATE_LIMIT_CREDENTIALS: '3',
+      RATE_LIMIT_WEBHOOK: '50',
+      RATE_LIMIT_API: '100',
+      AI_WEBHOOK_SECRET: 'x'.repeat(32),
+      GENERATION_TIMEOUT_MS: '5000',
+      SCHEDULER_INTERVAL_MS: '100',
+    });
+    expect(config.auth).toMatchObject({ kid: 'k-2026', previousPublicKeysJwks: '{"keys":[]}', issuer: 'https://id.example', audience: 'api', accessTokenTtlSeconds: 600, refreshTokenTtlDays: 7 });
+    expect(config.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(config.rateLimits).toEqual({ windowMs: 1000, credentials: 3, webhook: 50, api: 100 });
+    expect(config.aiWebhookSecret).toHaveLength(32);
+    expect(config.generationTimeoutMs).toBe(5000);
+  });
+
+  it.each([
+    ['JWT_PRIVATE_KEY', 'not a key', 'JWT_PRIVATE_KEY: must be a PKCS8 PEM private key (Ed25519)'],
+    ['JWT_KID', 'has space', 'JWT_KID: must be 1–64 characters of letters, digits, _ . - (got "has space")'],
+    ['JWT_PREVIOUS_PUBLIC_KEYS', '[1]', 'JWT_PREVIOUS_PUBLIC_KEYS: must be a JWKS JSON object {"keys": [...]} (got "[1]")'],
+    ['JWT_PREVIOUS_PUBLIC_KEYS', '{', 'JWT_PREVIOUS_PUBLIC_KEYS: must be a JWKS JSON object {"keys": [...]} (got "{")'],
+    ['CORS_ORIGINS', 'ftp://x', 'CORS_ORIGINS: must be a comma-separated list of http(s) origins (got "ftp://x")'],
+    ['AI_WEBHOOK_SECRET', 'short', 'AI_WEBHOOK_SECRET: must be at least 32 characters'],
+    ['ACCESS_TOKEN_TTL_SECONDS', '5', 'ACCESS_TOKEN_TTL_SECONDS: must be an integer from 60 to 86400 (got "5")'],
+  ])('refuses %s=%j without echoing a secret', (variable, value, message) => {
+    expect(() => loadConfig({ [variable]: value })).toThrow(message);
+    try {
+      loadConfig({ [variable]: value });
+    } catch (error) {
+      expect((error as Error).message).toBe(message);
     }
   });
 });
