@@ -2,6 +2,9 @@ import type { Server } from 'node:http';
 import { EventStoreDbEventStore } from './eventstore/eventstoredb/store';
 import type { EventStore } from './eventstore/port';
 import { PostgresEventStore } from './eventstore/postgres/store';
+import { authMigrations } from './auth/migrations';
+import { idempotencyMigrations } from './commands/idempotency';
+import { buildApi } from './http/api';
 import { createApp } from './http/app';
 import { closeServer, listen } from './http/server';
 import type { Config } from './platform/config';
@@ -10,7 +13,9 @@ import type { DependencyCheck } from './platform/health';
 import { kafkaReadiness } from './platform/kafka';
 import type { Logger } from './platform/logger';
 import { createMetrics } from './platform/metrics';
+import { migrate } from './platform/migrations';
 import { createRedis, redisCheck } from './platform/redis';
+import { configuredOrGeneratedSecret } from './platform/secrets';
 import { Teardown } from './platform/teardown';
 
 export interface Service {
@@ -41,15 +46,23 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       teardown.add('Kafka admin client', () => kafka.close());
       readinessChecks.push(kafka);
     }
-    if (config.redisUrl) {
-      const redis = createRedis(config.redisUrl, logger);
+    const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
+    if (redis) {
       teardown.add('Redis client', () => redis.disconnect());
       readinessChecks.push(redisCheck(redis));
     }
     const { store } = await openEventStore(config, database, logger, teardown);
     readinessChecks.push({ name: 'eventstore', check: () => store.ping() });
 
-    const app = createApp({ logger, metrics: createMetrics(), readinessChecks });
+    const api = await buildApi({
+      config,
+      pool: database.pool,
+      store,
+      logger,
+      redis,
+      webhookSecret: await configuredOrGeneratedSecret(config.aiWebhookSecret, config.dataDir, 'ai-webhook-secret'),
+    });
+    const app = createApp({ logger, metrics: createMetrics(), readinessChecks, corsOrigins: config.corsOrigins, routes: [api.router] });
     const server = await listen(app, config.port, config.host);
     teardown.add('HTTP server', () => closeServer(server, config.shutdownTimeoutMs));
     logger.info({ address: server.address(), eventStore: config.eventStore.kind }, 'Postledger is listening');
@@ -98,7 +111,7 @@ async function openEventStore(
           logger,
         });
   teardown.add('event store', () => store.close());
-  const applied = store instanceof PostgresEventStore ? await store.migrate() : [];
+  const applied = [...(store instanceof PostgresEventStore ? await store.migrate() : []), ...(await migrate(database.pool, [...authMigrations, ...idempotencyMigrations]))];
   logger.info({ migrations: applied }, applied.length > 0 ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
   return { store, applied };
 }

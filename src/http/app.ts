@@ -2,6 +2,7 @@ import express, { type Express, type Router } from 'express';
 import type { DependencyCheck } from '../platform/health';
 import type { Logger } from '../platform/logger';
 import type { Metrics } from '../platform/metrics';
+import { cors } from './cors';
 import { jsonBody } from './json-body';
 import { opsRoutes } from './ops-routes';
 import { notFound, problemErrorHandler } from './problem';
@@ -17,6 +18,8 @@ export interface AppOptions {
   readinessTimeoutMs?: number;
   /** Largest JSON body accepted; default 1 MiB. */
   maxBodyBytes?: number;
+  /** Browser origins allowed by CORS; default none. */
+  corsOrigins?: readonly string[];
   /** The API's routers, mounted after the operational routes. */
   routes?: readonly Router[];
 }
@@ -35,6 +38,7 @@ export function createApp(options: AppOptions): Express {
   app.disable('x-powered-by');
   app.use(requestContext(options.logger, options.metrics));
   app.use(securityHeaders);
+  app.use(cors(options.corsOrigins ?? []));
   app.use(jsonBody(options.maxBodyBytes ?? 1024 * 1024));
   app.use(
     opsRoutes({ metrics: options.metrics, readinessChecks: options.readinessChecks, readinessTimeoutMs: options.readinessTimeoutMs ?? 2000 }),

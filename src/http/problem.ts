@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { problemFor } from './api-errors';
 
 /** An RFC 9457 problem: the body of every error response. Extensions sit beside the standard fields. */
 export interface Problem {
@@ -48,6 +49,14 @@ export const problemErrorHandler: ErrorRequestHandler = (error: HttpError, req, 
   if (res.headersSent) {
     req.log.error({ err: error }, 'request failed after its response started');
     res.destroy();
+    return;
+  }
+  const known = problemFor(error);
+  if (known) {
+    if (known.status >= 500) req.log.warn({ status: known.status, detail: known.detail }, 'request could not be served');
+    else req.log.info({ status: known.status, code: known.extensions.code, err: known.status === 401 ? error : undefined }, 'request refused');
+    res.set(known.headers);
+    sendProblem(res, known.status, known.detail, known.extensions);
     return;
   }
   const status = Number(error.status);

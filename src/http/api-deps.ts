@@ -1,0 +1,31 @@
+import type { Pool } from 'pg';
+import type { AccessTokens } from '../auth/access-tokens';
+import type { ApiKeys } from '../auth/api-keys';
+import type { Credentials } from '../auth/credentials';
+import type { Mailer } from '../auth/mailer';
+import type { PasswordResets } from '../auth/password-resets';
+import type { RefreshTokens } from '../auth/refresh-tokens';
+import type { CommandHandler } from '../commands/command-handler';
+import type { IdempotencyKeys } from '../commands/idempotency';
+import type { EventStore } from '../eventstore/port';
+import type { Logger } from '../platform/logger';
+import type { RateLimiters } from './rate-limits';
+
+/** Everything the API's routes use, assembled once by the service. */
+export interface ApiDeps {
+  store: EventStore;
+  commands: CommandHandler;
+  pool: Pool;
+  credentials: Credentials;
+  refreshTokens: RefreshTokens;
+  passwordResets: PasswordResets;
+  apiKeys: ApiKeys;
+  accessTokens: AccessTokens;
+  mailer: Mailer;
+  idempotency: IdempotencyKeys;
+  rateLimits: RateLimiters;
+  logger: Logger;
+  /** HMAC secret of the AI webhook. */
+  webhookSecret: string;
+  now: () => Date;
+}

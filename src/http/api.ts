@@ -1,0 +1,74 @@
+import express, { type Router } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import { AccessTokens } from '../auth/access-tokens';
+import { ApiKeys } from '../auth/api-keys';
+import { Credentials } from '../auth/credentials';
+import { LogMailer, type Mailer } from '../auth/mailer';
+import { PasswordResets } from '../auth/password-resets';
+import { RefreshTokens } from '../auth/refresh-tokens';
+import { loadSigningKeys } from '../auth/signing-keys';
+import { CommandHandler } from '../commands/command-handler';
+import { domainEventCodec } from '../commands/event-codec';
+import { IdempotencyKeys } from '../commands/idempotency';
+import { commandRouteGroups } from '../commands/routes';
+import type { EventStore } from '../eventstore/port';
+import type { Config } from '../platform/config';
+import type { Logger } from '../platform/logger';
+import type { ApiDeps } from './api-deps';
+import { ApiRouter } from './api-router';
+import { createRegistry, openApiDocument } from './openapi';
+import { createRateLimiters } from './rate-limits';
+
+export interface ApiAssembly {
+  deps: ApiDeps;
+  router: Router;
+  /** The OpenAPI document of every route. */
+  document: object;
+}
+
+export interface BuildApiOptions {
+  config: Pick<Config, 'auth' | 'dataDir' | 'rateLimits'>;
+  pool: Pool;
+  store: EventStore;
+  logger: Logger;
+  redis?: Redis;
+  webhookSecret: string;
+  mailer?: Mailer;
+  now?: () => Date;
+}
+
+/** Wires the identity services, command handling and every route group into one router. */
+export async function buildApi(options: BuildApiOptions): Promise<ApiAssembly> {
+  const { config, pool, store, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const keys = await loadSigningKeys({ ...config.auth, dataDir: config.dataDir });
+  const deps: ApiDeps = {
+    store,
+    commands: new CommandHandler(store, domainEventCodec),
+    pool,
+    credentials: new Credentials(pool),
+    refreshTokens: new RefreshTokens(pool, { ttlMs: config.auth.refreshTokenTtlDays * 86_400_000, now }),
+    passwordResets: new PasswordResets(pool, { now }),
+    apiKeys: new ApiKeys(pool, { now }),
+    accessTokens: new AccessTokens({ keys, issuer: config.auth.issuer, audience: config.auth.audience, ttlSeconds: config.auth.accessTokenTtlSeconds, now }),
+    mailer: options.mailer ?? new LogMailer(logger),
+    idempotency: new IdempotencyKeys(pool),
+    rateLimits: createRateLimiters(config.rateLimits, options.redis),
+    logger,
+    webhookSecret: options.webhookSecret,
+    now,
+  };
+  const registry = createRegistry();
+  const api = new ApiRouter(deps, registry);
+  for (const group of commandRouteGroups) group(api, deps);
+  const document = openApiDocument(registry);
+  const router = express.Router();
+  router.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  router.use('/docs', swaggerUi.serve, swaggerUi.setup(document));
+  router.use(api.router);
+  return { deps, router, document };
+}

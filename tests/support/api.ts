@@ -1,0 +1,134 @@
+/**
+ * A whole API on real PostgreSQL for HTTP tests: the event log, identity tables and every
+ * route, in a schema of its own. Helpers register users, create workspaces and add members
+ * the way a client would, through HTTP.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Express } from 'express';
+import { Pool } from 'pg';
+import request from 'supertest';
+import { authMigrations } from '../../src/auth/migrations';
+import type { Mailer } from '../../src/auth/mailer';
+import { idempotencyMigrations } from '../../src/commands/idempotency';
+import type { RecordedEvent } from '../../src/eventstore/port';
+import { PostgresEventStore } from '../../src/eventstore/postgres/store';
+import { buildApi, type ApiAssembly } from '../../src/http/api';
+import { createApp } from '../../src/http/app';
+import { createLogger } from '../../src/platform/logger';
+import { createMetrics } from '../../src/platform/metrics';
+import { migrate } from '../../src/platform/migrations';
+import type { RateLimitConfig } from '../../src/platform/config';
+import { createTestDatabase, type TestDatabase } from './database';
+
+export const WEBHOOK_SECRET = 'test-webhook-secret-of-at-least-32-characters';
+
+/** Captures password-reset mails instead of sending them. */
+export class CapturingMailer implements Mailer {
+  readonly sent: { to: string; token: string }[] = [];
+  async sendPasswordReset(to: string, token: string): Promise<void> {
+    this.sent.push({ to, token });
+  }
+}
+
+export interface TestUser {
+  userId: string;
+  email: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+  /** `Authorization: Bearer …` */
+  auth: { Authorization: string };
+}
+
+export interface TestApi {
+  app: Express;
+  http: ReturnType<typeof request>;
+  assembly: ApiAssembly;
+  store: PostgresEventStore;
+  pool: Pool;
+  database: TestDatabase;
+  mailer: CapturingMailer;
+  /** The API's clock runs `offsetMs` ahead of real time; tests move it to make things due. */
+  clock: { offsetMs: number };
+  close(): Promise<void>;
+  register(overrides?: Partial<{ email: string; password: string; displayName: string }>): Promise<TestUser>;
+  createWorkspace(owner: TestUser, name?: string): Promise<string>;
+  /** Registers a user and adds them to the workspace with `role`. */
+  member(workspaceId: string, owner: TestUser, role: string): Promise<TestUser>;
+  /** Every event of the log, oldest first. */
+  events(): Promise<RecordedEvent[]>;
+}
+
+export async function startTestApi(options: { rateLimits?: Partial<RateLimitConfig> } = {}): Promise<TestApi> {
+  const database = await createTestDatabase('api');
+  const pool = new Pool({ ...database.connection, max: 10 });
+  const store = new PostgresEventStore({ connection: database.connection, pool, pollIntervalMs: 200 });
+  await store.migrate();
+  await migrate(pool, [...authMigrations, ...idempotencyMigrations]);
+  const logger = createLogger('silent');
+  const mailer = new CapturingMailer();
+  const clock = { offsetMs: 0 };
+  const assembly = await buildApi({
+    config: {
+      auth: { issuer: 'postledger-test', audience: 'postledger-test-api', accessTokenTtlSeconds: 900, refreshTokenTtlDays: 30 },
+      dataDir: mkdtempSync(path.join(tmpdir(), 'postledger-api-')),
+      rateLimits: { windowMs: 60_000, credentials: 10_000, webhook: 10_000, api: 100_000, ...options.rateLimits },
+    },
+    pool,
+    store,
+    logger,
+    mailer,
+    webhookSecret: WEBHOOK_SECRET,
+    now: () => new Date(Date.now() + clock.offsetMs),
+  });
+  const app = createApp({ logger, metrics: createMetrics(), readinessChecks: [], routes: [assembly.router], corsOrigins: ['https://app.example.com'] });
+  const http = request(app);
+
+  const api: TestApi = {
+    app,
+    http,
+    assembly,
+    store,
+    pool,
+    database,
+    mailer,
+    clock,
+    async close() {
+      await store.close();
+      await pool.end();
+      await database.drop();
+    },
+    async register(overrides = {}) {
+      const email = overrides.email ?? `user-${randomUUID()}@example.com`;
+      const password = overrides.password ?? 'correct horse battery staple';
+      const res = await http.post('/v1/auth/register').send({ email, password, displayName: overrides.displayName ?? 'Test User' });
+      if (res.status !== 201) throw new Error(`register failed: ${res.status} ${JSON.stringify(res.body)}`);
+      const { user, accessToken, refreshToken } = res.body as { user: { id: string }; accessToken: string; refreshToken: string };
+      return { userId: user.id, email, password, accessToken, refreshToken, auth: { Authorization: `Bearer ${accessToken}` } };
+    },
+    async createWorkspace(owner, name = 'Acme') {
+      const res = await http.post('/v1/workspaces').set(owner.auth).send({ name });
+      if (res.status !== 201) throw new Error(`create workspace failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return (res.body as { id: string }).id;
+    },
+    async member(workspaceId, owner, role) {
+      const user = await api.register();
+      const res = await http.post(`/v1/workspaces/${workspaceId}/members`).set(owner.auth).send({ email: user.email, role });
+      if (res.status !== 201) throw new Error(`add member failed: ${res.status} ${JSON.stringify(res.body)}`);
+      return user;
+    },
+    async events() {
+      const all: RecordedEvent[] = [];
+      for (let after: bigint | undefined; ; ) {
+        const page = await store.readAll({ after, maxCount: 10_000 });
+        all.push(...page);
+        if (page.length < 10_000) return all;
+        after = page.at(-1)!.position;
+      }
+    },
+  };
+  return api;
+}
