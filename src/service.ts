@@ -4,6 +4,10 @@ import type { EventStore } from './eventstore/port';
 import { PostgresEventStore } from './eventstore/postgres/store';
 import { authMigrations } from './auth/migrations';
 import { idempotencyMigrations } from './commands/idempotency';
+import { DueActions } from './commands/process-managers/due-actions';
+import { projectionMigrations, projections } from './projections';
+import { Projector } from './projections/projector';
+import { readModelDb } from './projections/read-models';
 import { buildApi } from './http/api';
 import { createApp } from './http/app';
 import { closeServer, listen } from './http/server';
@@ -62,6 +66,23 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       redis,
       webhookSecret: await configuredOrGeneratedSecret(config.aiWebhookSecret, config.dataDir, 'ai-webhook-secret'),
     });
+    const db = readModelDb(database.pool);
+    const lockConnection = { connectionString: database.connectionString };
+    for (const projection of projections) {
+      const projector = new Projector({ db, store, projection, lockConnection, logger });
+      projector.start();
+      teardown.add(`projection ${projection.name}`, () => projector.stop());
+    }
+    const dueActions = new DueActions({
+      db,
+      commands: api.deps.commands,
+      lockConnection,
+      logger,
+      intervalMs: config.schedulerIntervalMs,
+      generationTimeoutMs: config.generationTimeoutMs,
+    });
+    dueActions.start();
+    teardown.add('process managers', () => dueActions.stop());
     const app = createApp({ logger, metrics: createMetrics(), readinessChecks, corsOrigins: config.corsOrigins, routes: [api.router] });
     const server = await listen(app, config.port, config.host);
     teardown.add('HTTP server', () => closeServer(server, config.shutdownTimeoutMs));
@@ -89,7 +110,7 @@ export async function migrateDatabase(config: Config, logger: Logger): Promise<s
 }
 
 /** The configured event log, its PostgreSQL schema migrated when it lives there. */
-async function openEventStore(
+export async function openEventStore(
   config: Config,
   database: Database,
   logger: Logger,
@@ -111,7 +132,7 @@ async function openEventStore(
           logger,
         });
   teardown.add('event store', () => store.close());
-  const applied = [...(store instanceof PostgresEventStore ? await store.migrate() : []), ...(await migrate(database.pool, [...authMigrations, ...idempotencyMigrations]))];
+  const applied = [...(store instanceof PostgresEventStore ? await store.migrate() : []), ...(await migrate(database.pool, [...authMigrations, ...idempotencyMigrations, ...projectionMigrations]))];
   logger.info({ migrations: applied }, applied.length > 0 ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
   return { store, applied };
 }

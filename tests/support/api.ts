@@ -20,6 +20,9 @@ import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/platform/logger';
 import { createMetrics } from '../../src/platform/metrics';
 import { migrate } from '../../src/platform/migrations';
+import { projectionMigrations, projections } from '../../src/projections';
+import { Projector } from '../../src/projections/projector';
+import { readModelDb } from '../../src/projections/read-models';
 import type { RateLimitConfig } from '../../src/platform/config';
 import { createTestDatabase, type TestDatabase } from './database';
 
@@ -60,6 +63,10 @@ export interface TestApi {
   member(workspaceId: string, owner: TestUser, role: string): Promise<TestUser>;
   /** Every event of the log, oldest first. */
   events(): Promise<RecordedEvent[]>;
+  /** Runs every projection until close(). */
+  startProjectors(): void;
+  /** Waits until every started projection has applied the log up to its head. */
+  projectionsCaughtUp(timeoutMs?: number): Promise<void>;
 }
 
 export async function startTestApi(options: { rateLimits?: Partial<RateLimitConfig> } = {}): Promise<TestApi> {
@@ -67,7 +74,7 @@ export async function startTestApi(options: { rateLimits?: Partial<RateLimitConf
   const pool = new Pool({ ...database.connection, max: 10 });
   const store = new PostgresEventStore({ connection: database.connection, pool, pollIntervalMs: 200 });
   await store.migrate();
-  await migrate(pool, [...authMigrations, ...idempotencyMigrations]);
+  await migrate(pool, [...authMigrations, ...idempotencyMigrations, ...projectionMigrations]);
   const logger = createLogger('silent');
   const mailer = new CapturingMailer();
   const clock = { offsetMs: 0 };
@@ -86,6 +93,7 @@ export async function startTestApi(options: { rateLimits?: Partial<RateLimitConf
   });
   const app = createApp({ logger, metrics: createMetrics(), readinessChecks: [], routes: [assembly.router], corsOrigins: ['https://app.example.com'] });
   const http = request(app);
+  const projectors: Projector[] = [];
 
   const api: TestApi = {
     app,
@@ -97,6 +105,7 @@ export async function startTestApi(options: { rateLimits?: Partial<RateLimitConf
     mailer,
     clock,
     async close() {
+      await Promise.all(projectors.map((p) => p.stop()));
       await store.close();
       await pool.end();
       await database.drop();
@@ -119,6 +128,29 @@ export async function startTestApi(options: { rateLimits?: Partial<RateLimitConf
       const res = await http.post(`/v1/workspaces/${workspaceId}/members`).set(owner.auth).send({ email: user.email, role });
       if (res.status !== 201) throw new Error(`add member failed: ${res.status} ${JSON.stringify(res.body)}`);
       return user;
+    },
+    startProjectors() {
+      const db = readModelDb(pool);
+      for (const projection of projections) {
+        const projector = new Projector({ db, store, projection, lockConnection: database.connection, logger, retryMs: 20 });
+        projector.start();
+        projectors.push(projector);
+      }
+    },
+    async projectionsCaughtUp(timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (const projector of projectors) {
+        const { filter } = projections.find((p) => p.name === projector.name)!;
+        const { rows } = await pool.query<{ p: string | null }>(
+          `select max(position) as p from pl_events where category = any($1::text[]) and type = any($2::text[])`,
+          [filter.categories, filter.types],
+        );
+        const target = BigInt(rows[0]!.p ?? '0');
+        while (projector.status.checkpoint < target) {
+          if (Date.now() > deadline) throw new Error(`projection ${projector.name} did not catch up`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
     },
     async events() {
       const all: RecordedEvent[] = [];

@@ -1,0 +1,227 @@
+import { sql, type Kysely } from 'kysely';
+import { Client, type ClientConfig } from 'pg';
+import type { EventStore, Position, RecordedEvent, Subscription } from '../eventstore/port';
+import type { Logger } from '../platform/logger';
+import type { Projection } from './projection';
+import type { ReadModels } from './read-models';
+
+export interface ProjectorOptions {
+  db: Kysely<ReadModels>;
+  store: EventStore;
+  projection: Projection;
+  /** Settings of the connection that holds the leadership lock. */
+  lockConnection: ClientConfig;
+  logger: Logger;
+  batchSize?: number;
+  /** Attempts at one batch before the projection stops in the failed state. */
+  maxAttempts?: number;
+  /** Base of the exponential backoff between attempts, and between tries for the lock. */
+  retryMs?: number;
+}
+
+export type ProjectorState = 'standby' | 'running' | 'failed' | 'stopped';
+
+/** Another instance moved the checkpoint: this one is no longer the leader. */
+class LeadershipLost extends Error {}
+
+/**
+ * Runs one projection: one active instance across processes (a session advisory lock held
+ * on a connection of its own; when its holder dies the lock is released and a standby takes
+ * over), catching up from the checkpoint, applying events in batches, each batch and the new
+ * checkpoint in one transaction. A batch that keeps failing stops the projection in the
+ * `failed` state, recorded in the checkpoint table; it is never skipped.
+ */
+export class Projector {
+  private state: ProjectorState = 'standby';
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private subscription: Subscription | undefined;
+  private lockClient: Client | undefined;
+  private checkpointValue: Position = 0n;
+  private wake: (() => void) | undefined;
+  private readonly batchSize: number;
+  private readonly maxAttempts: number;
+  private readonly retryMs: number;
+  private readonly log: Logger;
+
+  constructor(private readonly options: ProjectorOptions) {
+    this.batchSize = options.batchSize ?? 500;
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.retryMs = options.retryMs ?? 200;
+    this.log = options.logger.child({ projection: options.projection.name });
+  }
+
+  get name(): string {
+    return this.options.projection.name;
+  }
+
+  get status(): { state: ProjectorState; checkpoint: Position } {
+    return { state: this.state, checkpoint: this.checkpointValue };
+  }
+
+  /** Starts competing for leadership and projecting; returns at once. */
+  start(): void {
+    this.stopped = false;
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.subscription?.close();
+    await this.loop;
+    this.loop = undefined;
+    this.state = 'stopped';
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        if (await this.acquireLock()) {
+          await this.lead();
+        } else {
+          await this.sleep(this.retryMs * 5);
+        }
+      } catch (error) {
+        this.log.error({ err: error }, 'projection leadership ended with an error');
+        await this.sleep(this.retryMs);
+      } finally {
+        await this.releaseLock();
+      }
+      if (this.failed()) return;
+    }
+  }
+
+  private async acquireLock(): Promise<boolean> {
+    const client = new Client(this.options.lockConnection);
+    client.on('error', () => undefined);
+    await client.connect();
+    const { rows } = await client.query<{ locked: boolean }>(`select pg_try_advisory_lock(hashtext('postledger:projection:' || current_schema() || ':' || $1::text)) as locked`, [this.name]);
+    if (!rows[0]!.locked) {
+      await client.end();
+      return false;
+    }
+    this.lockClient = client;
+    // losing the connection loses the lock: stop projecting at once
+    client.on('end', () => void this.subscription?.close());
+    return true;
+  }
+
+  private async releaseLock(): Promise<void> {
+    const client = this.lockClient;
+    this.lockClient = undefined;
+    if (client) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private async lead(): Promise<void> {
+    const { db, store, projection } = this.options;
+    await db
+      .insertInto('pl_projection_checkpoints')
+      .values({ name: this.name, position: '0', status: 'running', error: null })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ status: 'running', error: null }))
+      .execute();
+    const row = await db.selectFrom('pl_projection_checkpoints').select('position').where('name', '=', this.name).executeTakeFirstOrThrow();
+    this.checkpointValue = BigInt(row.position);
+    this.state = 'running';
+    this.log.info({ checkpoint: row.position }, 'projection active');
+
+    let batch: RecordedEvent[] = [];
+    let flushing: Promise<void> = Promise.resolve();
+    const flush = async (): Promise<void> => {
+      const events = batch;
+      batch = [];
+      if (events.length > 0) await this.applyWithRetries(events);
+    };
+    const subscription = store.subscribe({
+      after: this.checkpointValue === 0n ? undefined : this.checkpointValue,
+      filter: projection.filter,
+      // the log is read to its end: apply what is gathered rather than wait for a full batch
+      onCaughtUp: () => {
+        flushing = flushing.then(flush);
+      },
+    });
+    this.subscription = subscription;
+    try {
+      for await (const event of subscription) {
+        await flushing;
+        batch.push(event);
+        if (batch.length >= this.batchSize) {
+          flushing = flush();
+          await flushing;
+        }
+      }
+      await flushing;
+    } catch (error) {
+      if (error instanceof LeadershipLost) {
+        this.log.warn('another instance took over the projection');
+        this.state = 'standby';
+        return;
+      }
+      if (!this.failed()) throw error;
+    } finally {
+      this.subscription = undefined;
+      await subscription.close();
+    }
+    if (!this.failed()) this.state = 'standby';
+  }
+
+  private async applyWithRetries(events: RecordedEvent[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.applyBatch(events);
+        return;
+      } catch (error) {
+        if (error instanceof LeadershipLost) throw error;
+        if (attempt >= this.maxAttempts || this.stopped) {
+          this.state = 'failed';
+          const message = error instanceof Error ? error.message : String(error);
+          this.log.error({ err: error, position: events[0]!.position.toString() }, 'projection failed: it stops here until fixed and restarted');
+          await this.options.db
+            .updateTable('pl_projection_checkpoints')
+            .set({ status: 'failed', error: `at position ${events[0]!.position}: ${message}`.slice(0, 2000) })
+            .where('name', '=', this.name)
+            .execute()
+            .catch(() => undefined);
+          void this.subscription?.close();
+          throw error;
+        }
+        this.log.warn({ err: error, attempt }, 'projection batch failed; retrying');
+        await this.sleep(this.retryMs * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  private async applyBatch(events: RecordedEvent[]): Promise<void> {
+    const last = events.at(-1)!.position;
+    await this.options.db.transaction().execute(async (trx) => {
+      // moving the checkpoint from where this instance left it fails if another moved it
+      const moved = await trx
+        .updateTable('pl_projection_checkpoints')
+        .set({ position: last.toString(), updated_at: sql<Date>`now()` })
+        .where('name', '=', this.name)
+        .where('position', '=', this.checkpointValue.toString())
+        .executeTakeFirst();
+      if (moved.numUpdatedRows !== 1n) throw new LeadershipLost();
+      await this.options.projection.apply(trx, events);
+    });
+    this.checkpointValue = last;
+  }
+
+  /** Read through a method: the state changes across awaits, which narrowing does not see. */
+  private failed(): boolean {
+    return this.state === 'failed';
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
