@@ -4,8 +4,15 @@ import { sendProblem } from './problem';
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
 /**
+ * Routes that parse their own body (a larger limit in their route's `before`, see
+ * `routeJsonBody`), so the global parser's limit does not refuse them first.
+ */
+const OWN_BODY_ROUTES: readonly RegExp[] = [/^\/v1\/workspaces\/[^/]+\/engagement\/?$/i];
+
+/**
  * Bodies are JSON: any other body is refused with 415 before it is read; a JSON body is
- * parsed into `req.body` (malformed → 400, over `limitBytes` → 413, via the error handler).
+ * parsed into `req.body` (malformed → 400, over `limitBytes` → 413, via the error handler),
+ * except on the routes that parse their own.
  */
 export function jsonBody(limitBytes: number): RequestHandler[] {
   const refuseOtherBodies: RequestHandler = (req, res, next) => {
@@ -16,5 +23,18 @@ export function jsonBody(limitBytes: number): RequestHandler[] {
     }
     next();
   };
-  return [refuseOtherBodies, express.json({ limit: limitBytes, type: JSON_TYPES })];
+  const parse = routeJsonBody(limitBytes);
+  const parseUnlessOwn: RequestHandler = (req, res, next) => (OWN_BODY_ROUTES.some((route) => route.test(req.path)) ? next() : parse(req, res, next));
+  return [refuseOtherBodies, parseUnlessOwn];
+}
+
+/**
+ * A JSON body parser with a limit of its own, for a route listed in `OWN_BODY_ROUTES`.
+ *
+ * ```ts
+ * api.route({ …, before: [routeJsonBody(5 * 1024 * 1024)], … });
+ * ```
+ */
+export function routeJsonBody(limitBytes: number): RequestHandler {
+  return express.json({ limit: limitBytes, type: JSON_TYPES });
 }

@@ -28,9 +28,9 @@ function principalKey(req: Request): string {
  * instance), in memory otherwise. When Redis is down requests pass (the store error is
  * logged and `/readyz` reports Redis), so an outage of the cache never takes the API down.
  */
-export function createRateLimiters(config: RateLimitConfig, redis?: Redis): RateLimiters {
+export function createRateLimiters(config: RateLimitConfig, redis?: Redis, keyPrefix = 'postledger:rl:'): RateLimiters {
   const store = (prefix: string): Store | undefined =>
-    redis ? new RedisStore({ prefix: `postledger:rl:${prefix}:`, sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply> }) : undefined;
+    redis ? new RedisStore({ prefix: `${keyPrefix}${prefix}:`, sendCommand: (command: string, ...args: string[]) => redis.call(command, ...args) as Promise<RedisReply> }) : undefined;
   const limiter = (prefix: string, limit: number, keyGenerator: (req: Request) => string): RequestHandler =>
     rateLimit({
       windowMs: config.windowMs,
