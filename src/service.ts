@@ -52,6 +52,8 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     }
     const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
     if (redis) {
+      // connect now so that rate limits count from the first request; failures show in /readyz
+      redis.connect().catch((error: unknown) => logger.warn({ err: error }, 'Redis is not reachable; rate limits are not enforced until it is'));
       teardown.add('Redis client', () => redis.disconnect());
       readinessChecks.push(redisCheck(redis));
     }
