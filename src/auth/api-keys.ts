@@ -14,6 +14,8 @@ export interface ApiKeyIdentity {
   workspaceId: string;
   scopes: string[];
   name: string;
+  /** The user who created the key: when they are deactivated the key stops working. */
+  createdBy: string;
 }
 
 /** A key as listed: everything but the secret. */
@@ -42,8 +44,8 @@ export interface ApiKeyOptions {
   now?: () => Date;
 }
 
-type KeyRow = { id: string; workspace_id: string; name: string; scopes: string[]; secret_hash: Buffer; revoked_at: Date | null };
-type SummaryRow = Omit<KeyRow, 'secret_hash'> & { prefix: string; created_by: string; created_at: Date };
+type KeyRow = { id: string; workspace_id: string; name: string; scopes: string[]; secret_hash: Buffer; revoked_at: Date | null; created_by: string };
+type SummaryRow = Omit<KeyRow, 'secret_hash'> & { prefix: string; created_at: Date };
 
 /**
  * Workspace API keys `plk_<prefix>_<secret>` in `pl_api_keys`. The prefix finds the row; only the
@@ -102,14 +104,14 @@ export class ApiKeys {
     const match = typeof key === 'string' ? KEY_PATTERN.exec(key) : null;
     if (!match) throw new InvalidApiKey('malformed');
     const { rows } = await this.pool.query<KeyRow>(
-      'select id, workspace_id, name, scopes, secret_hash, revoked_at from pl_api_keys where prefix = $1',
+      'select id, workspace_id, name, scopes, secret_hash, revoked_at, created_by from pl_api_keys where prefix = $1',
       [match[1]],
     );
     const row = rows[0];
     if (!row) throw new InvalidApiKey('unknown_prefix');
     if (!timingSafeEqual(sha256(match[2]!), row.secret_hash)) throw new InvalidApiKey('wrong_secret');
     if (row.revoked_at) throw new InvalidApiKey('revoked');
-    return { apiKeyId: row.id, workspaceId: row.workspace_id, scopes: row.scopes, name: row.name };
+    return { apiKeyId: row.id, workspaceId: row.workspace_id, scopes: row.scopes, name: row.name, createdBy: row.created_by };
   }
 
   /**

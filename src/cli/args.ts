@@ -1,12 +1,22 @@
+import { type PlatformRole, platformRoles } from '../domain/user/platform-roles';
+
+/** `users grant-role` or `users revoke-role`. */
+export type RoleAction = 'grant-role' | 'revoke-role';
+
 /** What `postledger <command>` was asked to do. */
-export type CliCommand = { command: 'serve' | 'migrate' | 'help' } | { command: 'invalid'; error: string };
+export type CliCommand =
+  | { command: 'serve' | 'migrate' | 'help' }
+  | { command: 'users'; action: RoleAction; email: string; role: PlatformRole }
+  | { command: 'invalid'; error: string };
 
 export const USAGE = `Usage: postledger <command>
 
 Commands:
-  serve     run the HTTP service (what \`npm start\` does)
-  migrate   apply the database migrations and print their ids
-  help      show this text
+  serve                             run the HTTP service (what \`npm start\` does)
+  migrate                           apply the database migrations and print their ids
+  users grant-role <email> <role>   give a user a platform role (admin, auditor, analyst)
+  users revoke-role <email> <role>  take a platform role away from a user
+  help                              show this text
 
 Configuration is read from the environment (see README.md); with no DATABASE_URL an
 embedded PostgreSQL is started under DATA_DIR (default .data).
@@ -17,6 +27,7 @@ embedded PostgreSQL is started under DATA_DIR (default .data).
  *
  * ```ts
  * parseArgs(['migrate']); // { command: 'migrate' }
+ * parseArgs(['users', 'grant-role', 'ann@example.com', 'admin']); // { command: 'users', action: 'grant-role', … }
  * ```
  */
 export function parseArgs(argv: readonly string[]): CliCommand {
@@ -24,9 +35,21 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   if (first === undefined || first === 'help' || first === '--help' || first === '-h' || rest.some(isHelpFlag)) {
     return { command: 'help' };
   }
+  if (first === 'users') return parseUsers(rest);
   if (first !== 'serve' && first !== 'migrate') return { command: 'invalid', error: `unknown command "${first}"` };
   if (rest.length > 0) return { command: 'invalid', error: `"${first}" takes no arguments (got "${rest.join(' ')}")` };
   return { command: first };
 }
 
+function parseUsers([action, ...rest]: readonly string[]): CliCommand {
+  if (action !== 'grant-role' && action !== 'revoke-role') {
+    return { command: 'invalid', error: `"users" needs grant-role or revoke-role (got ${action === undefined ? 'nothing' : `"${action}"`})` };
+  }
+  const [email, role] = rest;
+  if (email === undefined || role === undefined || rest.length > 2) return { command: 'invalid', error: `"users ${action}" takes <email> <role>` };
+  if (!isPlatformRole(role)) return { command: 'invalid', error: `unknown role "${role}": the platform roles are ${platformRoles.join(', ')}` };
+  return { command: 'users', action, email, role };
+}
+
 const isHelpFlag = (arg: string) => arg === '--help' || arg === '-h';
+const isPlatformRole = (value: string): value is PlatformRole => (platformRoles as readonly string[]).includes(value);

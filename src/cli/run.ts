@@ -3,6 +3,7 @@ import { createLogger } from '../platform/logger';
 import { configOrExit, type HostProcess, serve } from '../serve';
 import { migrateDatabase } from '../service';
 import { parseArgs, USAGE } from './args';
+import { runUsersCommand } from './users';
 
 /**
  * Runs `postledger <command>`: exits 0 on success, 1 when the command failed, 2 when it was
@@ -23,6 +24,8 @@ export async function runCli(argv: readonly string[], host: HostProcess): Promis
       return serve(host);
     case 'migrate':
       return migrate(host);
+    case 'users':
+      return runUsersCommand(host, parsed);
   }
 }
 

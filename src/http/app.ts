@@ -36,6 +36,8 @@ export interface AppOptions {
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  // ETags here are revisions set by commands; express's body-hash ETags would look like one
+  app.set('etag', false);
   app.use(requestContext(options.logger, options.metrics));
   app.use(securityHeaders);
   app.use(cors(options.corsOrigins ?? []));

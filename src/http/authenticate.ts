@@ -20,6 +20,9 @@ export async function authenticate(deps: Pick<ApiDeps, 'accessTokens' | 'refresh
       return userPrincipal(deps, await deps.accessTokens.verifyAccessToken(credential));
     case 'apikey': {
       const key = await deps.apiKeys.verify(credential);
+      // a deactivated user's keys stop working with their tokens
+      const creator = await deps.commands.load(`user-${key.createdBy}`, userDecider);
+      if (creator.state.status !== 'active') throw unauthenticated('The API key was created by a user who is no longer active.');
       return { kind: 'apiKey', apiKeyId: key.apiKeyId, workspaceId: key.workspaceId, scopes: key.scopes, name: key.name };
     }
     default:

@@ -1,13 +1,15 @@
 import express, { type RequestHandler } from 'express';
 import { sendProblem } from './problem';
 
-const JSON_TYPES = ['application/json', 'application/*+json'];
+/** The media types read as JSON; any other body is refused with 415. */
+export const JSON_TYPES = ['application/json', 'application/*+json'];
 
 /**
- * Routes that parse their own body (a larger limit in their route's `before`, see
- * `routeJsonBody`), so the global parser's limit does not refuse them first.
+ * Routes that parse their own body in their route's `before`: a larger limit (see
+ * `routeJsonBody`), so the global parser's limit does not refuse them first, or the raw bytes
+ * kept for a signature check (see `signedJsonBody` in webhook-signature.ts).
  */
-const OWN_BODY_ROUTES: readonly RegExp[] = [/^\/v1\/workspaces\/[^/]+\/engagement\/?$/i];
+const OWN_BODY_ROUTES: readonly RegExp[] = [/^\/v1\/workspaces\/[^/]+\/engagement\/?$/i, /^\/v1\/webhooks\/ai\/?$/i];
 
 /**
  * Bodies are JSON: any other body is refused with 415 before it is read; a JSON body is

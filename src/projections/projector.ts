@@ -145,7 +145,10 @@ export class Projector {
     });
     this.subscription = subscription;
     try {
+      // stop() may have come while this instance was taking the lead
+      if (this.stopped) return;
       for await (const event of subscription) {
+        if (this.stopped) break;
         await flushing;
         batch.push(event);
         if (batch.length >= this.batchSize) {

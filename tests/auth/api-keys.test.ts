@@ -88,10 +88,10 @@ describe('creating', () => {
 });
 
 describe('verifying', () => {
-  it('returns the key’s id, workspace, scopes and name', async () => {
+  it('returns the key’s id, workspace, scopes, name and creator', async () => {
     const input = newKey();
     const { key } = await apiKeys.create(input);
-    await expect(apiKeys.verify(key)).resolves.toEqual({ apiKeyId: input.id, workspaceId: input.workspaceId, scopes: input.scopes, name: input.name });
+    await expect(apiKeys.verify(key)).resolves.toEqual({ apiKeyId: input.id, workspaceId: input.workspaceId, scopes: input.scopes, name: input.name, createdBy: input.createdBy });
   });
 
   it('refuses malformed keys before touching the database', async () => {

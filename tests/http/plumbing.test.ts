@@ -49,13 +49,17 @@ describe('rate limits', () => {
     }
   });
 
-  it('keeps serving when Redis is down', async () => {
+  it('keeps serving when Redis is down, and says why', async () => {
     const redis = createRedis(`redis://127.0.0.1:${await unusedPort()}`, logger);
+    // express-rate-limit reports store errors on the console
+    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
       const app = limitedApp(createRateLimiters({ windowMs: 60_000, credentials: 1, webhook: 1, api: 1 }, redis).api);
       expect((await request(app).get('/x')).status).toBe(200);
       expect((await request(app).get('/x')).status).toBe(200);
+      expect(consoleError).toHaveBeenCalledWith(expect.stringMatching(/allowing request without rate-limiting/), expect.anything());
     } finally {
+      consoleError.mockRestore();
       redis.disconnect();
     }
   });

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import { Credentials } from '../auth/credentials';
+import { CommandHandler } from '../commands/command-handler';
+import { domainEventCodec } from '../commands/event-codec';
+import { userDecider, type User, type UserState } from '../domain/user/decider';
+import { UserNotFound } from '../domain/user/errors';
+import type { PlatformRole } from '../domain/user/platform-roles';
+import type { Actor, EventStore } from '../eventstore/port';
+import { openDatabase } from '../platform/database';
+import { describeError } from '../platform/health';
+import { createLogger } from '../platform/logger';
+import { Teardown } from '../platform/teardown';
+import { configOrExit, type HostProcess } from '../serve';
+import { openEventStore } from '../service';
+import type { RoleAction } from './args';
+
+/** Who the log records for a change made from the command line. */
+export const CLI_ACTOR: Actor = { type: 'system', id: 'cli' };
+
+export interface RoleChange {
+  action: RoleAction;
+  email: string;
+  role: PlatformRole;
+}
+
+export interface RoleChangeOutcome {
+  userId: string;
+  /** The user's platform roles after the change. */
+  roles: PlatformRole[];
+  /** False when the user already had (or already lacked) the role: nothing was appended. */
+  changed: boolean;
+}
+
+/** No registered user has this email. */
+export class UnknownUserEmail extends Error {
+  constructor(readonly email: string) {
+    super(`no user has the email "${email}"`);
+    this.name = 'UnknownUserEmail';
+  }
+}
+
+/**
+ * Grants or revokes one platform role of the user with `email`, appending SetPlatformRoles
+ * as the system actor `cli`. The first platform admin is made this way. Throws
+ * `UnknownUserEmail`.
+ *
+ * ```ts
+ * const { roles } = await changePlatformRole(store, pool, { action: 'grant-role', email: 'ann@example.com', role: 'admin' });
+ * ```
+ */
+export async function changePlatformRole(store: EventStore, pool: Pool, change: RoleChange): Promise<RoleChangeOutcome> {
+  const credential = await new Credentials(pool).findByEmail(change.email);
+  if (!credential) throw new UnknownUserEmail(change.email);
+  try {
+    const result = await new CommandHandler(store, domainEventCodec).handle({
+      streamId: `user-${credential.userId}`,
+      decider: userDecider,
+      command: (state) => ({ type: 'SetPlatformRoles' as const, roles: rolesAfter(state, change) }),
+      metadata: { actor: CLI_ACTOR, correlationId: randomUUID() },
+    });
+    return { userId: credential.userId, roles: [...(result.state as User).platformRoles], changed: result.events.length > 0 };
+  } catch (error) {
+    // a credential whose registration never reached the log is no user
+    if (error instanceof UserNotFound) throw new UnknownUserEmail(change.email);
+    throw error;
+  }
+}
+
+function rolesAfter(state: UserState, { action, role }: RoleChange): PlatformRole[] {
+  const current = state.status === 'unregistered' ? [] : state.platformRoles;
+  return action === 'grant-role' ? [...current, role] : current.filter((r) => r !== role);
+}
+
+/**
+ * `postledger users grant-role|revoke-role <email> <role>`: prints the user's roles after the
+ * change and exits 0; an unknown email exits 2, any other failure 1. Logs go to stderr.
+ */
+export async function runUsersCommand(host: HostProcess, change: RoleChange): Promise<void> {
+  const config = configOrExit(host);
+  if (!config) return;
+  const logger = createLogger(config.logLevel, { write: (line: string) => host.stderr.write(line) });
+  const teardown = new Teardown(logger);
+  let exitCode = 0;
+  try {
+    const database = await openDatabase(config, logger, teardown);
+    const { store } = await openEventStore(config, database, logger, teardown);
+    const outcome = await changePlatformRole(store, database.pool, change);
+    host.stdout.write(`${describeOutcome(change, outcome)}; platform roles now: ${outcome.roles.join(', ') || '(none)'}\n`);
+  } catch (error) {
+    exitCode = error instanceof UnknownUserEmail ? 2 : 1;
+    host.stderr.write(error instanceof UnknownUserEmail ? `postledger: ${error.message}\n` : `postledger users ${change.action} failed: ${describeError(error)}\n`);
+  } finally {
+    await teardown.run();
+  }
+  host.exit(exitCode);
+}
+
+function describeOutcome({ action, email, role }: RoleChange, { changed }: RoleChangeOutcome): string {
+  if (action === 'grant-role') return changed ? `granted ${role} to ${email}` : `${email} already had ${role}`;
+  return changed ? `revoked ${role} from ${email}` : `${email} did not have ${role}`;
+}
