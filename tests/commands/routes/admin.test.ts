@@ -147,6 +147,21 @@ describe('POST /v1/admin/users/{userId}/deactivate and /reactivate', () => {
     await refused(() => api.http.post('/v1/auth/refresh').send({ refreshToken: user.refreshToken }), 401);
   });
 
+  it("stops the API keys a deactivated user created at once, and lets them work again after reactivation", async () => {
+    const owner = await api.register();
+    const workspaceId = await api.createWorkspace(owner);
+    const created = await api.http.post(`/v1/workspaces/${workspaceId}/api-keys`).set(owner.auth).send({ name: 'publisher', scopes: ['posts:publish'] });
+    expect(created.status).toBe(201);
+    const keyAuth = { Authorization: `ApiKey ${created.body.key}` };
+    const engagement = () => api.http.post(`/v1/workspaces/${workspaceId}/engagement`).set(keyAuth).send({ snapshots: [] });
+    // a valid key reaches validation (422 for the empty batch) rather than 401
+    expect((await engagement()).status).not.toBe(401);
+    expect((await deactivate(admin, owner.userId)).status).toBe(200);
+    await refused(engagement, 401);
+    expect((await reactivate(admin, owner.userId)).status).toBe(200);
+    expect((await engagement()).status).not.toBe(401);
+  });
+
   it('treats a repeated deactivation or reactivation as done, appending nothing', async () => {
     const user = await api.register();
     expect((await deactivate(admin, user.userId)).status).toBe(200);
