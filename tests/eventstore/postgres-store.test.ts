@@ -52,6 +52,8 @@ describe('gap-free reading', () => {
             await client.query('select * from pl_append($1::jsonb)', [rawBatch(`${category}-w${w}`, count)]);
             await new Promise((r) => setTimeout(r, 20));
             await client.query('commit');
+            // what the store does after every commit: tell other processes' subscribers
+            await client.query(`select pg_notify('pl_events_' || current_schema(), null)`);
           } else {
             await store.appendToStream(`${category}-w${w}`, Array.from({ length: count }, () => newEvent()));
           }

@@ -11,8 +11,9 @@
  * Why a transaction-scoped advisory lock: positions are taken and committed one writer at a
  * time, so commit order equals position order and a reader paging by `position > last`
  * can never skip an event that commits late. The lock is released only after the commit is
- * visible. Batching many appends per lock (see appender.ts) keeps that serial section cheap,
- * and one NOTIFY per batch (not per append) wakes subscribers.
+ * visible. Batching many appends per lock (see appender.ts) keeps that serial section cheap.
+ * No NOTIFY here: a NOTIFY takes a global lock through the commit's WAL flush, so it would
+ * sit on every append's latency; the store sends it afterwards, coalesced (notifier.ts).
  */
 export const APPEND_FUNCTION_SQL = `
 create function pl_append(p_batch jsonb)
@@ -21,7 +22,6 @@ language plpgsql as $fn$
 #variable_conflict use_column
 declare
   v_head bigint;
-  v_new_head bigint;
 begin
   perform pg_advisory_xact_lock(hashtext('postledger:append:' || current_schema()));
   -- a new snapshot per statement: everything committed before the lock was granted is seen
@@ -80,11 +80,6 @@ begin
     p.cur_rev
   from placed p
   order by p.idx;
-
-  select coalesce(max(position), 0) into v_new_head from pl_events;
-  if v_new_head > v_head then
-    perform pg_notify('pl_events_' || current_schema(), v_new_head::text);
-  end if;
 end
 $fn$;
 `;

@@ -20,6 +20,7 @@ import { isValidStreamId } from '../stream-name';
 import { Wakeup } from '../wakeup';
 import { Appender } from './appender';
 import { NotificationListener } from './listener';
+import { CommitNotifier } from './notifier';
 import { eventLogMigrations } from './schema';
 
 export interface PostgresEventStoreOptions {
@@ -62,7 +63,12 @@ export class PostgresEventStore implements EventStore {
     if (this.ownsPool) this.pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle PostgreSQL connection failed'));
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.appender = new Appender(this.pool, () => this.wakeup.signal());
+    const notifier = new CommitNotifier(this.pool, options.logger);
+    this.appender = new Appender(this.pool, () => {
+      // subscribers in this process at once; those of other processes through NOTIFY
+      this.wakeup.signal();
+      notifier.notify();
+    });
     this.listener = new NotificationListener(
       options.connection,
       async (client) => `pl_events_${(await client.query<{ s: string }>('select current_schema() as s')).rows[0]!.s}`,
