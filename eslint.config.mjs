@@ -10,4 +10,6 @@ export default tseslint.config(
     },
   },
   { files: ['src/platform/config.ts', 'tests/**', 'bench/**', 'examples/**'], rules: { 'no-restricted-properties': 'off' } },
+  // CommonJS entry points and config files
+  { files: ['**/*.js', '**/*.cjs'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );
