@@ -1,7 +1,7 @@
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject, randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** A public key as published in the JWK set. */
 export interface PublicJwk extends JWK {
@@ -76,6 +76,8 @@ function keyFromPem(pem: string): KeyObject {
 async function generatedKey(dataDir: string): Promise<KeyObject> {
   const directory = join(dataDir, 'keys');
   const file = join(dataDir, GENERATED_KEY_FILE);
+  // only the keys folder is private: DATA_DIR itself must stay reachable (the embedded PostgreSQL runs as another user)
+  await mkdir(dirname(directory), { recursive: true });
   await mkdir(directory, { recursive: true, mode: 0o700 });
   await chmod(directory, 0o700);
   const existing = await readKeyFile(file);

