@@ -95,3 +95,55 @@ describe('postledger migrate (bin/postledger.js) with no DATABASE_URL', () => {
     expect(second.stderr()).toBe('');
   });
 });
+
+describe('npm start with no settings: the embedded PostgreSQL', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'postledger-e2e-'));
+  chmodSync(dataDir, 0o755);
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  async function start(env: Record<string, string>): Promise<Run> {
+    // one process (no tsx wrapper), so that SIGKILL really kills the service
+    const service = run(process.execPath, ['--import', 'tsx', 'src/main.ts'], env);
+    await waitFor(() => service.stdout().includes('Postledger is listening'), 'the service to listen', 60_000);
+    return service;
+  }
+
+  async function register(port: number, email: string): Promise<number> {
+    const res = await fetch(`http://127.0.0.1:${port}/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'correct horse battery staple', displayName: 'E2E' }),
+    });
+    return res.status;
+  }
+
+  it('serves, stops cleanly (embedded server last), starts again after a clean stop and after kill -9, keeping its data', async () => {
+    const env = { DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await unusedPort()), HOST: '127.0.0.1' };
+    const port = await unusedPort();
+    const first = await start({ ...env, PORT: String(port) });
+    expect(await register(port, 'kept@example.com')).toBe(201);
+    first.child.kill('SIGTERM');
+    expect(await first.exit).toEqual({ code: 0, signal: null });
+    const messages = first.stdout().trim().split('\n').map((line) => JSON.parse(line) as { msg: string; level: string });
+    expect(messages.filter((m) => m.level === 'error' || m.level === 'fatal')).toEqual([]);
+    const closed = messages.map((m) => m.msg).filter((m) => m.startsWith('closed '));
+    expect(closed.at(-1)).toBe('closed embedded PostgreSQL');
+    expect(messages.map((m) => m.msg)).toContain('shutdown complete');
+
+    const second = await start({ ...env, PORT: String(port) });
+    expect(await register(port, 'kept@example.com')).toBe(409); // the first start's data is still there
+    second.child.kill('SIGKILL');
+    await second.exit;
+
+    // the killed service left its PostgreSQL running on the data directory: the next start must cope
+    const third = await start({ ...env, PORT: String(port) });
+    try {
+      expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
+      expect(await register(port, 'kept@example.com')).toBe(409);
+      expect(await register(port, 'new@example.com')).toBe(201);
+    } finally {
+      third.child.kill('SIGTERM');
+      expect(await third.exit).toEqual({ code: 0, signal: null });
+    }
+  }, 120_000);
+});
