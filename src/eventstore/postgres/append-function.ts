@@ -39,11 +39,13 @@ begin
     from a
   ),
   stored as (
+    -- one index lookup per event id: a join here may be planned as a scan of the whole log
     select a.idx, count(*) as cnt, bool_and(ev.stream_id = a.stream_id) as same_stream,
            max(ev.revision) as max_rev, max(ev.position) as max_pos
     from a
     cross join lateral jsonb_array_elements(a.events) as e(x)
-    join pl_events ev on ev.event_id = (e.x->>'id')::uuid
+    join lateral (select s.stream_id, s.revision, s.position from pl_events s
+                  where s.event_id = (e.x->>'id')::uuid limit 1) ev on true
     group by a.idx
   ),
   decided as (
