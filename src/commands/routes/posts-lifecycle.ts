@@ -1,9 +1,12 @@
 import { httpUrlSchema } from '../../domain/values';
 import type { ApiDeps } from '../../http/api-deps';
 import type { ApiRouter } from '../../http/api-router';
+import type { ZodType } from 'zod';
+import type { PostCommand } from '../../domain/post/commands';
+import type { Action } from '../../domain/permissions';
 import { z } from '../../http/openapi';
 import { isoTime, text } from '../../http/validation';
-import { commandHeaders, handlePostCommand, postPathIds, postView, sendPost } from './posts';
+import { commandHeaders, handlePostCommand, type PostActor, postPathIds, postView, sendPost } from './posts';
 import type { RouteGroup } from '.';
 
 /** These commands take no fields; a body may be omitted, and one with fields is refused. */
@@ -18,115 +21,92 @@ const publicationBody = z
   .openapi('PublicationReport');
 
 const postPath = '/v1/workspaces/{workspaceId}/posts/{postId}';
-const answer = (description: string) => ({ 200: { description, schema: postView, headers: commandHeaders } });
+
+interface Transition<Body extends ZodType> {
+  /** The last path segment: `/…/posts/{postId}/<name>`. */
+  name: string;
+  summary: string;
+  /** What the 200 answer's post is now. */
+  outcome: string;
+  action: Action;
+  body: Body;
+  command: (actor: PostActor, body: z.output<Body>, now: string) => PostCommand;
+}
+
+/** One POST route that runs one post command and answers with the post. */
+function transition<Body extends ZodType>(api: ApiRouter, deps: ApiDeps, spec: Transition<Body>): void {
+  api.route({
+    method: 'post',
+    path: `${postPath}/${spec.name}`,
+    summary: spec.summary,
+    tag: 'posts',
+    auth: 'any',
+    before: [postPathIds],
+    body: spec.body,
+    responses: { 200: { description: spec.outcome, schema: postView, headers: commandHeaders } },
+    async handler({ req, res, body }) {
+      const now = deps.now().toISOString();
+      sendPost(req, res, 200, await handlePostCommand(deps, req, spec.action, (actor) => spec.command(actor, body, now)));
+    },
+  });
+}
 
 /** Submit, approve, reject, schedule, unschedule, publish now, and the publisher's report. */
 export const postLifecycleRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
-  api.route({
-    method: 'post',
-    path: `${postPath}/submit`,
+  transition(api, deps, {
+    name: 'submit',
     summary: 'Submit a draft for approval; the workspace policy sets how many approvals it needs',
-    tag: 'posts',
-    auth: 'any',
-    before: [postPathIds],
+    outcome: 'The post, pending approval',
+    action: 'post:submit',
     body: noFields,
-    responses: answer('The post, pending approval'),
-    async handler({ req, res }) {
-      const result = await handlePostCommand(deps, req, 'post:submit', (actor) => ({ type: 'SubmitPost', by: actor.id, approvalsRequired: actor.approvalsRequired }));
-      sendPost(req, res, 200, result);
-    },
+    command: (actor) => ({ type: 'SubmitPost', by: actor.id, approvalsRequired: actor.approvalsRequired }),
   });
-
-  api.route({
-    method: 'post',
-    path: `${postPath}/approve`,
+  transition(api, deps, {
+    name: 'approve',
     summary: 'Approve a post pending approval; not by its author, once per member',
-    tag: 'posts',
-    auth: 'any',
-    before: [postPathIds],
+    outcome: 'The post, approved once it has its approvals',
+    action: 'post:approve',
     body: noFields,
-    responses: answer('The post, approved once it has its approvals'),
-    async handler({ req, res }) {
-      const result = await handlePostCommand(deps, req, 'post:approve', (actor) => ({ type: 'ApprovePost', by: actor.id, byRole: actor.role }));
-      sendPost(req, res, 200, result);
-    },
+    command: (actor) => ({ type: 'ApprovePost', by: actor.id, byRole: actor.role }),
   });
-
-  api.route({
-    method: 'post',
-    path: `${postPath}/reject`,
+  transition(api, deps, {
+    name: 'reject',
     summary: 'Reject a post pending approval; it goes back to draft with the reason',
-    tag: 'posts',
-    auth: 'any',
-    before: [postPathIds],
+    outcome: 'The post, a draft again',
+    action: 'post:reject',
     body: rejectBody,
-    responses: answer('The post, a draft again'),
-    async handler({ req, res, body }) {
-      const result = await handlePostCommand(deps, req, 'post:reject', (actor) => ({ type: 'RejectPost', by: actor.id, reason: body.reason }));
-      sendPost(req, res, 200, result);
-    },
+    command: (actor, body) => ({ type: 'RejectPost', by: actor.id, reason: body.reason }),
   });
-
-  api.route({
-    method: 'post',
-    path: `${postPath}/schedule`,
+  transition(api, deps, {
+    name: 'schedule',
     summary: 'Schedule (or reschedule) a post; it must be approved where the policy says so',
-    tag: 'posts',
-    auth: 'any',
-    before: [postPathIds],
+    outcome: 'The post, scheduled',
+    action: 'post:schedule',
     body: scheduleBody,
-    responses: answer('The post, scheduled'),
-    async handler({ req, res, body }) {
-      const now = deps.now().toISOString();
-      const result = await handlePostCommand(deps, req, 'post:schedule', (actor) => ({ type: 'SchedulePost', by: actor.id, at: body.at, now, approvalRequired: actor.approvalRequired }));
-      sendPost(req, res, 200, result);
-    },
+    command: (actor, body, now) => ({ type: 'SchedulePost', by: actor.id, at: body.at, now, approvalRequired: actor.approvalRequired }),
   });
-
-  api.route({
-    method: 'post',
-    path: `${postPath}/unschedule`,
+  transition(api, deps, {
+    name: 'unschedule',
     summary: 'Take a scheduled post off the schedule; it returns to approved or draft',
-    tag: 'posts',
-    auth: 'any',
-    before: [postPathIds],
+    outcome: 'The post, no longer scheduled',
+    action: 'post:schedule',
     body: noFields,
-    responses: answer('The post, no longer scheduled'),
-    async handler({ req, res }) {
-      const result = await handlePostCommand(deps, req, 'post:schedule', (actor) => ({ type: 'UnschedulePost', by: actor.id }));
-      sendPost(req, res, 200, result);
-    },
+    command: (actor) => ({ type: 'UnschedulePost', by: actor.id }),
   });
-
-  api.route({
-    method: 'post',
-    path: `${postPath}/publish`,
+  transition(api, deps, {
+    name: 'publish',
     summary: 'Publish now (also the manual retry of a failed post); it must be approved where the policy says so',
-    tag: 'posts',
-    auth: 'any',
-    before: [postPathIds],
+    outcome: 'The post, publishing',
+    action: 'post:publish',
     body: noFields,
-    responses: answer('The post, publishing'),
-    async handler({ req, res }) {
-      const now = deps.now().toISOString();
-      const result = await handlePostCommand(deps, req, 'post:publish', (actor) => ({ type: 'PublishPost', by: actor.id, now, approvalRequired: actor.approvalRequired }));
-      sendPost(req, res, 200, result);
-    },
+    command: (actor, _body, now) => ({ type: 'PublishPost', by: actor.id, now, approvalRequired: actor.approvalRequired }),
   });
-
-  api.route({
-    method: 'post',
-    path: `${postPath}/publication`,
+  transition(api, deps, {
+    name: 'publication',
     summary: "A publisher's report on the attempt in progress; a redelivered report changes nothing",
-    tag: 'posts',
-    auth: 'any',
-    before: [postPathIds],
+    outcome: 'The post, published, failed, or scheduled for a retry',
+    action: 'post:record-publication',
     body: publicationBody,
-    responses: answer('The post, published, failed, or scheduled for a retry'),
-    async handler({ req, res, body }) {
-      const now = deps.now().toISOString();
-      const result = await handlePostCommand(deps, req, 'post:record-publication', () => ({ type: 'RecordPublication', now, ...body }));
-      sendPost(req, res, 200, result);
-    },
+    command: (_actor, body, now) => ({ type: 'RecordPublication', now, ...body }),
   });
 };
