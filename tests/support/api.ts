@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import { Pool } from 'pg';
-import request from 'supertest';
+import request, { type Response } from 'supertest';
 import { authMigrations } from '../../src/auth/migrations';
 import type { Mailer } from '../../src/auth/mailer';
 import { idempotencyMigrations } from '../../src/commands/idempotency';
@@ -63,6 +63,8 @@ export interface TestApi {
   member(workspaceId: string, owner: TestUser, role: string): Promise<TestUser>;
   /** Every event of the log, oldest first. */
   events(): Promise<RecordedEvent[]>;
+  /** Sends a request that must be refused with `status`: a problem+json body, and nothing appended to the log. */
+  refused(send: () => PromiseLike<Response>, status: number): Promise<Response>;
   /** Runs every projection until close(). */
   startProjectors(): void;
   /** Waits until every started projection has applied the log up to its head. */
@@ -151,6 +153,15 @@ export async function startTestApi(options: { rateLimits?: Partial<RateLimitConf
           await new Promise((r) => setTimeout(r, 10));
         }
       }
+    },
+    async refused(send, status) {
+      const before = (await api.events()).length;
+      const res = await send();
+      expect(res.status).toBe(status);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({ type: 'about:blank', status, title: expect.any(String), detail: expect.any(String) });
+      expect((await api.events()).length).toBe(before);
+      return res;
     },
     async events() {
       const all: RecordedEvent[] = [];

@@ -10,15 +10,7 @@ afterAll(async () => {
   await api.close();
 });
 
-/** Sends a request that must be refused with `status`: problem+json, and nothing appended to the log. */
-async function refused(send: () => PromiseLike<Response>, status: number): Promise<Response> {
-  const before = (await api.events()).length;
-  const res = await send();
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect((await api.events()).length).toBe(before);
-  return res;
-}
+const refused = (send: () => PromiseLike<Response>, status: number) => api.refused(send, status);
 
 const login = (user: TestUser, password: string) => api.http.post('/v1/auth/login').send({ email: user.email, password });
 
