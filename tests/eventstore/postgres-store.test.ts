@@ -140,6 +140,51 @@ describe('appends', () => {
   });
 });
 
+describe('the two SQL functions decide alike', () => {
+  type Case = { s: string; x: string; ids: string[] };
+  const events = (ids: string[]) => ids.map((id) => ({ id, t: 'Raw', v: 1, o: null, d: { id }, m: {} }));
+
+  /** The same situations, once through pl_append (one batch) and once through pl_append_one. */
+  async function decide(viaBatch: boolean, cases: Case[]): Promise<unknown[]> {
+    if (viaBatch) {
+      const batch = cases.map((c) => ({ s: c.s, c: c.s.split('-')[0], x: c.x, e: events(c.ids) }));
+      const { rows } = await store.pool.query('select outcome, next_revision, actual from pl_append($1::jsonb)', [JSON.stringify(batch)]);
+      return rows;
+    }
+    const rows = [];
+    for (const c of cases) {
+      const result = await store.pool.query('select outcome, next_revision, actual from pl_append_one($1, $2, $3, $4::jsonb)', [c.s, c.s.split('-')[0], c.x, JSON.stringify(events(c.ids))]);
+      rows.push(result.rows[0]);
+    }
+    return rows;
+  }
+
+  it.each([true, false])('decides ok, duplicate, mixed and every conflict the same way (batch: %s)', async (viaBatch) => {
+    const category = freshCategory();
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    await store.appendToStream(`${category}-stored`, [{ id: a, type: 'Raw', data: {} }, { id: b, type: 'Raw', data: {} }]);
+    await store.appendToStream(`${category}-exists`, [{ id: randomUUID(), type: 'Raw', data: {} }]);
+    const rows = await decide(viaBatch, [
+      { s: `${category}-new`, x: 'no_stream', ids: [randomUUID(), randomUUID()] },
+      { s: `${category}-stored`, x: 'no_stream', ids: [a, b] },
+      { s: `${category}-stored2`, x: 'any', ids: [c, a] },
+      { s: `${category}-exists`, x: '5', ids: [randomUUID()] },
+      { s: `${category}-missing`, x: 'stream_exists', ids: [randomUUID()] },
+      { s: `${category}-missing2`, x: '0', ids: [randomUUID()] },
+      { s: `${category}-other`, x: 'any', ids: [a] },
+    ]);
+    expect(rows).toEqual([
+      { outcome: 'ok', next_revision: '2', actual: null },
+      { outcome: 'duplicate', next_revision: '2', actual: '1' },
+      { outcome: 'mixed', next_revision: null, actual: null },
+      { outcome: 'conflict', next_revision: null, actual: '0' },
+      { outcome: 'conflict', next_revision: null, actual: null },
+      { outcome: 'conflict', next_revision: null, actual: null },
+      { outcome: 'mixed', next_revision: null, actual: null },
+    ]);
+  });
+});
+
 describe('reads use indexes', () => {
   beforeAll(async () => {
     const categories = Array.from({ length: 20 }, () => freshCategory());

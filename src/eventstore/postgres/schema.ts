@@ -1,5 +1,6 @@
 import type { Migration } from '../../platform/migrations';
 import { APPEND_FUNCTION_SQL } from './append-function';
+import { APPEND_ONE_FUNCTION_SQL } from './append-one-function';
 
 /** The PostgreSQL event log: one table, positions handed out in commit order (see append-function.ts). */
 export const eventLogMigrations: Migration[] = [
@@ -22,6 +23,7 @@ export const eventLogMigrations: Migration[] = [
       create index pl_events_category on pl_events (category, position);
       create index pl_events_type on pl_events (type, position);
       ${APPEND_FUNCTION_SQL}
+      ${APPEND_ONE_FUNCTION_SQL}
     `,
   },
 ];
