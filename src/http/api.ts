@@ -13,6 +13,7 @@ import { CommandHandler } from '../commands/command-handler';
 import { domainEventCodec } from '../commands/event-codec';
 import { IdempotencyKeys } from '../commands/idempotency';
 import { commandRouteGroups } from '../commands/routes';
+import { queryRouteGroups } from '../queries/routes';
 import type { EventStore } from '../eventstore/port';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
@@ -62,7 +63,7 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiAssembly> {
   };
   const registry = createRegistry();
   const api = new ApiRouter(deps, registry);
-  for (const group of commandRouteGroups) group(api, deps);
+  for (const group of [...commandRouteGroups, ...queryRouteGroups]) group(api, deps);
   const document = openApiDocument(registry);
   const router = express.Router();
   router.get('/openapi.json', (_req, res) => {
