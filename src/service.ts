@@ -60,12 +60,14 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     const { store } = await openEventStore(config, database, logger, teardown);
     readinessChecks.push({ name: 'eventstore', check: () => store.ping() });
 
+    const metrics = createMetrics();
     const api = await buildApi({
       config,
       pool: database.pool,
       store,
       logger,
       redis,
+      metrics,
       webhookSecret: await configuredOrGeneratedSecret(config.aiWebhookSecret, config.dataDir, 'ai-webhook-secret'),
     });
     const db = readModelDb(database.pool);
@@ -85,7 +87,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     });
     dueActions.start();
     teardown.add('process managers', () => dueActions.stop());
-    const app = createApp({ logger, metrics: createMetrics(), readinessChecks, corsOrigins: config.corsOrigins, routes: [api.router] });
+    const app = createApp({ logger, metrics, readinessChecks, corsOrigins: config.corsOrigins, routes: [api.router] });
     const server = await listen(app, config.port, config.host);
     teardown.add('HTTP server', () => closeServer(server, config.shutdownTimeoutMs));
     logger.info({ address: server.address(), eventStore: config.eventStore.kind }, 'Postledger is listening');

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { boundPort, listen, closeServer } from '../src/http/server';
 import { type Config, loadConfig } from '../src/platform/config';
 import { createLogger, redactUrl } from '../src/platform/logger';
+import { projections } from '../src/projections';
 import { migrateDatabase, startService } from '../src/service';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { unusedPort } from './support/ports';
@@ -50,9 +51,7 @@ describe('startService', () => {
     expect(messages.filter((m) => String(m).startsWith('closed '))).toEqual([
       'closed HTTP server',
       'closed process managers',
-      'closed projection pending-generations',
-      'closed projection post-schedules',
-      'closed projection memberships',
+      ...[...projections].reverse().map((p) => `closed projection ${p.name}`),
       'closed event store',
       'closed Redis client',
       'closed Kafka admin client',

@@ -54,6 +54,8 @@ export interface HandleOptions<Command, Event extends DomainEvent, State> {
   expectedRevision?: bigint;
   /** Attempts when another writer got there first (no `If-Match`). */
   maxAttempts?: number;
+  /** The stream is new (its id was just made up): decide on the initial state without reading it. */
+  newStream?: boolean;
 }
 
 const PAGE = 10_000;
@@ -74,8 +76,9 @@ export class CommandHandler {
     private readonly codec: EventCodec,
   ) {}
 
-  /** Folds a stream into its current state. */
+  /** Folds a stream into its current state (from its latest state-resetting event when the decider has them). */
   async load<Command, Event extends DomainEvent, State>(streamId: string, decider: Decider<Command, Event, State>): Promise<LoadedStream<State>> {
+    if (decider.resetsState) return this.loadFromTail(streamId, decider, decider.resetsState);
     let state = decider.initialState();
     let revision: bigint | undefined;
     let position: Position | undefined;
@@ -90,11 +93,45 @@ export class CommandHandler {
     }
   }
 
+  /** Reads backwards to the latest event that resets the state, then folds forwards from it. */
+  private async loadFromTail<Command, Event extends DomainEvent, State>(
+    streamId: string,
+    decider: Decider<Command, Event, State>,
+    resetsState: (event: Event) => boolean,
+  ): Promise<LoadedStream<State>> {
+    const tail: Event[] = [];
+    let revision: bigint | undefined;
+    let position: Position | undefined;
+    let before: bigint | undefined;
+    for (let pageSize = 16; ; pageSize = Math.min(pageSize * 4, PAGE)) {
+      if (before !== undefined && before < 0n) break;
+      const page = await this.store.readStream(streamId, { direction: 'backwards', maxCount: pageSize, ...(before === undefined ? {} : { fromRevision: before }) });
+      if (revision === undefined && page.length > 0) {
+        revision = page[0]!.revision;
+        position = page[0]!.position;
+      }
+      let found = false;
+      for (const recorded of page) {
+        const event = this.codec.decode(recorded) as Event;
+        tail.push(event);
+        if (resetsState(event)) {
+          found = true;
+          break;
+        }
+      }
+      if (found || page.length < pageSize) break;
+      before = page.at(-1)!.revision - 1n;
+    }
+    const state = tail.reverse().reduce((s, e) => decider.evolve(s, e), decider.initialState());
+    return { state, revision, position };
+  }
+
   async handle<Command, Event extends DomainEvent, State>(options: HandleOptions<Command, Event, State>): Promise<CommandResult<State, Event>> {
     const { streamId, decider, metadata } = options;
     const attempts = options.expectedRevision === undefined ? (options.maxAttempts ?? 5) : 1;
     for (let attempt = 1; ; attempt++) {
-      const loaded = await this.load(streamId, decider);
+      const loaded: LoadedStream<State> =
+        options.newStream && attempt === 1 ? { state: decider.initialState(), revision: undefined, position: undefined } : await this.load(streamId, decider);
       if (options.expectedRevision !== undefined && loaded.revision !== options.expectedRevision) {
         throw new PreconditionFailed(streamId, options.expectedRevision, loaded.revision);
       }

@@ -11,6 +11,12 @@ export interface Decider<Command, Event, State> {
   /** Decides what happens; throws a DomainError when the command breaks a rule. */
   decide(command: Command, state: State): Event[];
   evolve(state: State, event: Event): State;
+  /**
+   * Optional: true when the event alone determines the state after it (evolve ignores the
+   * state before it). Loading may then start from the latest such event instead of the
+   * beginning of the stream, which keeps long streams (engagement) cheap to decide on.
+   */
+  resetsState?(event: Event): boolean;
 }
 
 /** A domain event before it is stored: a past-tense type and its data. */

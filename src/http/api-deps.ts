@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { AccessTokens } from '../auth/access-tokens';
 import type { ApiKeys } from '../auth/api-keys';
@@ -9,6 +10,7 @@ import type { CommandHandler } from '../commands/command-handler';
 import type { IdempotencyKeys } from '../commands/idempotency';
 import type { EventStore } from '../eventstore/port';
 import type { Logger } from '../platform/logger';
+import type { Metrics } from '../platform/metrics';
 import type { RateLimiters } from './rate-limits';
 
 /** Everything the API's routes use, assembled once by the service. */
@@ -28,4 +30,8 @@ export interface ApiDeps {
   /** HMAC secret of the AI webhook. */
   webhookSecret: string;
   now: () => Date;
+  /** Shared cache of analytics answers; an in-process cache is used without it. */
+  redis?: Redis;
+  /** Where routes count what they do (the analytics cache hit ratio). */
+  metrics?: Metrics;
 }

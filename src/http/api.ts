@@ -17,6 +17,7 @@ import { queryRouteGroups } from '../queries/routes';
 import type { EventStore } from '../eventstore/port';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
+import type { Metrics } from '../platform/metrics';
 import type { ApiDeps } from './api-deps';
 import { ApiRouter } from './api-router';
 import { createRegistry, openApiDocument } from './openapi';
@@ -35,6 +36,8 @@ export interface BuildApiOptions {
   store: EventStore;
   logger: Logger;
   redis?: Redis;
+  /** The registry `/metrics` serves, for the counters of routes. */
+  metrics?: Metrics;
   webhookSecret: string;
   mailer?: Mailer;
   now?: () => Date;
@@ -60,6 +63,8 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiAssembly> {
     logger,
     webhookSecret: options.webhookSecret,
     now,
+    redis: options.redis,
+    metrics: options.metrics,
   };
   const registry = createRegistry();
   const api = new ApiRouter(deps, registry);

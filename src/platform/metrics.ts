@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The service's metrics; each service instance (and each test) gets its own registry. */
 export interface Metrics {
@@ -7,6 +7,8 @@ export interface Metrics {
   dependencyUp: Gauge<'dependency'>;
   /** Time to answer an HTTP request, by route pattern (never the raw path) and status. */
   httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
+  /** Analytics answers served from the cache (`hit`) or computed (`miss`). */
+  analyticsCacheRequests: Counter<'result'>;
 }
 
 /**
@@ -35,6 +37,12 @@ export function createMetrics(): Metrics {
       help: 'Time to answer an HTTP request',
       labelNames: ['method', 'route', 'status'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    analyticsCacheRequests: new Counter({
+      name: 'analytics_cache_requests_total',
+      help: 'Analytics answers served from the cache (hit) or computed (miss)',
+      labelNames: ['result'],
       registers: [registry],
     }),
   };

@@ -179,7 +179,6 @@ export class Projector {
       } catch (error) {
         if (error instanceof LeadershipLost) throw error;
         if (attempt >= this.maxAttempts || this.stopped) {
-          this.state = 'failed';
           const message = error instanceof Error ? error.message : String(error);
           this.log.error({ err: error, position: events[0]!.position.toString() }, 'projection failed: it stops here until fixed and restarted');
           await this.options.db
@@ -188,6 +187,8 @@ export class Projector {
             .where('name', '=', this.name)
             .execute()
             .catch(() => undefined);
+          // visible in memory only once it is recorded, so whoever sees it can read why
+          this.state = 'failed';
           void this.subscription?.close();
           throw error;
         }

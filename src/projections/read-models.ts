@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, type Generated } from 'kysely';
 import type { Pool } from 'pg';
+import type { ColumnType } from 'kysely';
 
 /** Checkpoint and state of each projection. */
 export interface ProjectionCheckpointsTable {
@@ -34,6 +35,92 @@ export interface PendingGenerationsTable {
   requested_at: Date;
 }
 
+export interface PostsTable {
+  post_id: string;
+  workspace_id: string;
+  account_id: string;
+  author_id: string;
+  status: string;
+  content: string;
+  /** jsonb: written as JSON text. */
+  media: ColumnType<string[], string, string>;
+  tags: string[];
+  scheduled_at: Date | null;
+  published_at: Date | null;
+  external_id: string | null;
+  url: string | null;
+  created_at: Date;
+  updated_at: Date;
+  /** int8 as a string. */
+  last_position: string;
+  /** The aggregate's folded state: the next event is applied by the domain's own evolve. */
+  state: ColumnType<unknown, string, string>;
+}
+
+export interface CommentsTable {
+  comment_id: string;
+  post_id: string;
+  workspace_id: string;
+  author_id: string;
+  parent_id: string | null;
+  body: string | null;
+  created_at: Date;
+  edited_at: Date | null;
+  deleted: boolean;
+}
+
+export interface AccountsTable {
+  account_id: string;
+  workspace_id: string;
+  platform: string;
+  handle: string;
+  external_id: string;
+  status: string;
+  reconnect_reason: string | null;
+  connected_at: Date;
+}
+
+/** Latest lifetime totals of a post, from its latest counted snapshot. Counts are int8 strings. */
+export interface PostEngagementTable {
+  post_id: string;
+  workspace_id: string;
+  account_id: string;
+  captured_at: Date;
+  impressions: string;
+  reach: string;
+  likes: string;
+  comments: string;
+  shares: string;
+  saves: string;
+  clicks: string;
+  views: string;
+}
+
+/** Sums of the deltas of counted snapshots, by post and UTC hour of capture. */
+export interface EngagementBucketsTable {
+  post_id: string;
+  bucket_start: Date;
+  workspace_id: string;
+  account_id: string;
+  impressions: string;
+  reach: string;
+  likes: string;
+  comments: string;
+  shares: string;
+  saves: string;
+  clicks: string;
+  views: string;
+}
+
+/** The publish outcome that settled each post (null while none has). */
+export interface PublicationsTable {
+  post_id: string;
+  workspace_id: string;
+  account_id: string;
+  outcome: 'published' | 'failed' | null;
+  at: Date | null;
+}
+
 /** The read-model schema as kysely sees it: a wrong table or column name does not compile. */
 export interface ReadModels {
   pl_projection_checkpoints: ProjectionCheckpointsTable;
@@ -41,6 +128,12 @@ export interface ReadModels {
   rm_workspace_names: WorkspaceNamesTable;
   rm_post_schedule: PostScheduleTable;
   rm_pending_generations: PendingGenerationsTable;
+  rm_post_engagement: PostEngagementTable;
+  rm_engagement_buckets: EngagementBucketsTable;
+  rm_publications: PublicationsTable;
+  rm_posts: PostsTable;
+  rm_comments: CommentsTable;
+  rm_accounts: AccountsTable;
 }
 
 /** A kysely instance over the service's pool. */

@@ -116,3 +116,54 @@ describe('CommandHandler', () => {
     expect(loaded.revision).toBe(11999n);
   });
 });
+
+describe('CommandHandler loading from the tail', () => {
+  type Mark = DomainEvent<'Marked', { value: number; resets: boolean }>;
+  /** State is the sum since the latest resetting event, which sets it outright. */
+  const marks: Decider<{ type: 'Mark'; value: number }, Mark, { sum: number }> = {
+    initialState: () => ({ sum: 0 }),
+    decide: (command) => [{ type: 'Marked', data: { value: command.value, resets: false } }],
+    evolve: (state, event) => ({ sum: event.data.resets ? event.data.value : state.sum + event.data.value }),
+    resetsState: (event) => event.data.resets,
+  };
+  const append = (id: string, values: Array<[number, boolean]>) =>
+    store.appendToStream(id, values.map(([value, resets]) => ({ id: randomUUID(), type: 'Marked', data: { value, resets } })));
+
+  it('gives the same state as a full fold, reading back only to the latest resetting event', async () => {
+    const id = streamId();
+    const values: Array<[number, boolean]> = Array.from({ length: 500 }, (_, i) => [i, i === 100]);
+    await append(id, values);
+    const readStream = jest.spyOn(store, 'readStream');
+    try {
+      const loaded = await handler.load(id, marks);
+      const full = values.reduce((sum, [v, r]) => (r ? v : sum + v), 0);
+      expect(loaded.state.sum).toBe(full);
+      expect(loaded.revision).toBe(499n);
+      expect(readStream.mock.calls.every(([, options]) => options?.direction === 'backwards')).toBe(true);
+    } finally {
+      readStream.mockRestore();
+    }
+  });
+
+  it('folds a whole stream that has no resetting event, and an empty one', async () => {
+    const id = streamId();
+    await append(id, Array.from({ length: 40 }, (_, i): [number, boolean] => [i, false]));
+    expect((await handler.load(id, marks)).state.sum).toBe((39 * 40) / 2);
+    expect(await handler.load(streamId(), marks)).toEqual({ state: { sum: 0 }, revision: undefined, position: undefined });
+  });
+
+  it('decides on a new stream without reading it, and still detects a stream that exists', async () => {
+    const id = streamId();
+    const readStream = jest.spyOn(store, 'readStream');
+    try {
+      const created = await handler.handle({ streamId: id, decider: counter, command: { type: 'Increment', by: 3 }, metadata, newStream: true });
+      expect(created.revision).toBe(0n);
+      expect(readStream).not.toHaveBeenCalled();
+    } finally {
+      readStream.mockRestore();
+    }
+    // the stream is not new after all: the command is decided again on its real state
+    const again = await handler.handle({ streamId: id, decider: counter, command: (state) => ({ type: 'Increment', by: state.total + 1 }), metadata, newStream: true });
+    expect(again.state.total).toBe(7);
+  });
+});

@@ -9,7 +9,7 @@ import { loadInWorkspace } from '../load-in-workspace';
 import { accessWorkspace } from '../workspace-access';
 import type { RouteGroup } from '.';
 
-const accountView = z
+export const accountView = z
   .object({
     id: z.uuid(),
     workspaceId: z.uuid(),
@@ -44,6 +44,7 @@ export const accountRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
       const metadata = eventMetadata(req, { workspaceId });
       const result = await deps.commands.handle({
         streamId: `account-${accountId}`,
+        newStream: true,
         decider: accountDecider,
         command: { type: 'ConnectAccount', accountId, workspaceId, ...body, by: metadata.actor!.id },
         metadata,

@@ -65,6 +65,7 @@ export const apiKeyRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
       const result = await deps.commands
         .handle({
           streamId: `apikey-${apiKeyId}`,
+          newStream: true,
           decider: apiKeyDecider,
           command: { type: 'CreateApiKey', apiKeyId, workspaceId, name: body.name, scopes, prefix, by: createdBy },
           metadata,

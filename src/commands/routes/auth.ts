@@ -55,6 +55,7 @@ export const authRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
       try {
         result = await deps.commands.handle({
           streamId: `user-${userId}`,
+          newStream: true,
           decider: userDecider,
           command: { type: 'RegisterUser', userId, email: body.email, displayName: body.displayName },
           metadata: eventMetadata(req, { actor: { type: 'user', id: userId } }),

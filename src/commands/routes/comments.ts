@@ -55,6 +55,7 @@ export const commentRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
       const metadata = eventMetadata(req, { workspaceId });
       const result = await deps.commands.handle({
         streamId: `comment-${commentId}`,
+        newStream: true,
         decider: commentDecider,
         command: { type: 'AddComment', commentId, postId, workspaceId, authorId: metadata.actor!.id, ...body },
         metadata,

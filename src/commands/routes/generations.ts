@@ -137,6 +137,7 @@ export const generationRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
       const generationId = randomUUID();
       const result = await deps.commands.handle({
         streamId: `generation-${generationId}`,
+        newStream: true,
         decider: generationRecordDecider,
         command: {
           type: 'RequestGeneration',

@@ -215,11 +215,18 @@ export const postRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
     responses: { 201: { description: 'The draft', schema: postView, headers: commandHeaders } },
     async handler({ req, res, body, principal }) {
       const workspaceId = pathId(req, 'workspaceId', 'The workspace');
-      const access = await accessWorkspace(deps.commands, principal, workspaceId, 'post:create');
-      await assertPostableAccount(deps, workspaceId, body.accountId);
+      // both reads at once; a refused access wins over a bad account, so the latter reveals nothing
+      const [accessResult, accountResult] = await Promise.allSettled([
+        accessWorkspace(deps.commands, principal, workspaceId, 'post:create'),
+        assertPostableAccount(deps, workspaceId, body.accountId),
+      ]);
+      if (accessResult.status === 'rejected') throw accessResult.reason;
+      if (accountResult.status === 'rejected') throw accountResult.reason;
+      const access = accessResult.value;
       const postId = randomUUID();
       const result = await deps.commands.handle({
         streamId: `post-${postId}`,
+        newStream: true,
         decider: postRecordDecider,
         command: {
           type: 'DraftPost',

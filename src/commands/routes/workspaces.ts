@@ -11,7 +11,7 @@ import { accessWorkspace } from '../workspace-access';
 import type { RouteGroup } from '.';
 
 const role = z.enum(workspaceRoles);
-const workspaceView = z
+export const workspaceView = z
   .object({
     id: z.uuid(),
     name: z.string(),
@@ -46,6 +46,7 @@ export const workspaceRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
       const workspaceId = randomUUID();
       const result = await deps.commands.handle({
         streamId: `workspace-${workspaceId}`,
+        newStream: true,
         decider: workspaceDecider,
         command: { type: 'CreateWorkspace', workspaceId, name: body.name, ownerId: principal.userId },
         metadata: eventMetadata(req, { workspaceId }),

@@ -56,4 +56,6 @@ export const engagementDecider: Decider<EngagementCommand, EngagementEvent, Enga
   initialState: () => ({}),
   decide,
   evolve,
+  // a counted snapshot is the whole state: the latest one is all a decision needs
+  resetsState: (event) => event.data.counted,
 };

@@ -1,0 +1,53 @@
+import { parseEvent } from '../domain/catalogue';
+import { commentEvents, type CommentEvent } from '../domain/comment';
+import type { Projection } from './projection';
+
+/**
+ * Every comment of every post, for the threaded list. A deleted comment keeps its row, and
+ * its place in the thread, but not its text.
+ */
+export const commentsProjection: Projection = {
+  name: 'comments',
+  filter: { categories: ['comment'], types: Object.keys(commentEvents) },
+  migrations: [
+    {
+      id: '3201_rm_comments',
+      sql: `
+        create table rm_comments (
+          comment_id   uuid primary key,
+          post_id      uuid not null,
+          workspace_id uuid not null,
+          author_id    uuid not null,
+          parent_id    uuid,
+          body         text,
+          created_at   timestamptz not null,
+          edited_at    timestamptz,
+          deleted      boolean not null default false
+        );
+        create index rm_comments_thread on rm_comments (post_id, parent_id, created_at, comment_id);`,
+    },
+  ],
+  async apply(trx, events) {
+    for (const recorded of events) {
+      const commentId = recorded.streamId.slice('comment-'.length);
+      const event = parseEvent(recorded.type, recorded.schemaVersion, recorded.data) as CommentEvent;
+      switch (event.type) {
+        case 'CommentAdded': {
+          const { postId, workspaceId, authorId, body, parentId } = event.data;
+          await trx
+            .insertInto('rm_comments')
+            .values({ comment_id: commentId, post_id: postId, workspace_id: workspaceId, author_id: authorId, parent_id: parentId ?? null, body, created_at: recorded.occurredAt, edited_at: null, deleted: false })
+            .onConflict((oc) => oc.column('comment_id').doNothing())
+            .execute();
+          break;
+        }
+        case 'CommentEdited':
+          await trx.updateTable('rm_comments').set({ body: event.data.body, edited_at: recorded.occurredAt }).where('comment_id', '=', commentId).execute();
+          break;
+        case 'CommentDeleted':
+          await trx.updateTable('rm_comments').set({ body: null, deleted: true }).where('comment_id', '=', commentId).execute();
+          break;
+      }
+    }
+  },
+};
