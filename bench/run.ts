@@ -1,0 +1,36 @@
+/**
+ * `npm run bench -- <name>` (`tsx bench/run.ts <name>`): runs one benchmark.
+ * Each benchmark prints a markdown table, records it in bench/RESULTS.md, and ends its
+ * output with a one-line summary.
+ */
+import { runCommandsBenchmark } from './commands';
+import { runEventStoreBenchmark } from './eventstore';
+
+const BENCHMARKS: Record<string, { about: string; run: () => Promise<void> }> = {
+  eventstore: {
+    about: 'PostgresEventStore vs Emmett (PostgreSQL) vs raw INSERTs: appends, batch append, readStream, readAll',
+    run: runEventStoreBenchmark,
+  },
+  commands: { about: 'HTTP write side with autocannon: create-post (vs the event store) and engagement batches of 1000 snapshots', run: runCommandsBenchmark },
+};
+
+function usage(): string {
+  const names = Object.entries(BENCHMARKS).map(([name, { about }]) => `  ${name.padEnd(12)} ${about}`);
+  return ['usage: npm run bench -- <name>', '', 'benchmarks:', ...names].join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const name = args[0];
+  if (args.length !== 1 || name === undefined || !Object.hasOwn(BENCHMARKS, name)) {
+    if (name !== undefined && name !== '--help' && name !== '-h') console.error(`unknown benchmark: ${args.join(' ')}\n`);
+    console.error(usage());
+    process.exit(2);
+  }
+  await BENCHMARKS[name]!.run();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
