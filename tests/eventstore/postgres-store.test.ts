@@ -83,7 +83,7 @@ describe('appends', () => {
     try {
       await store.appendToStream(`${freshCategory()}-1`, [newEvent(), newEvent()]);
       expect(query).toHaveBeenCalledTimes(1);
-      expect(String(query.mock.calls[0]![0])).toContain('pl_append');
+      expect(JSON.stringify(query.mock.calls[0]![0])).toContain('pl_append');
     } finally {
       query.mockRestore();
     }

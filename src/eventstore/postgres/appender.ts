@@ -91,9 +91,14 @@ export class Appender {
   private send(batch: readonly Pending[]) {
     if (batch.length === 1) {
       const { append, expected } = batch[0]!;
-      return this.pool.query<AppendRow>('select * from pl_append_one($1, $2, $3, $4::jsonb)', [append.streamId, append.category, encodeExpected(expected), encodeEvents(append)]);
+      // named: each connection parses and plans the statement once
+      return this.pool.query<AppendRow>({
+        name: 'pl_append_one',
+        text: 'select * from pl_append_one($1, $2, $3, $4::jsonb)',
+        values: [append.streamId, append.category, encodeExpected(expected), encodeEvents(append)],
+      });
     }
-    return this.pool.query<AppendRow>('select * from pl_append($1::jsonb)', [encodeBatch(batch)]);
+    return this.pool.query<AppendRow>({ name: 'pl_append', text: 'select * from pl_append($1::jsonb)', values: [encodeBatch(batch)] });
   }
 
   private async flush(): Promise<void> {
