@@ -28,8 +28,8 @@ const MAX_BYTES_PER_BATCH = 8 * 1024 * 1024;
 /**
  * Group commit: appends that arrive while a statement is in flight are gathered and sent
  * together as one `pl_append` call, each still checked against its own expected revision.
- * One batch is in flight at a time; the first append after a quiet period goes out on the
- * next turn of the event loop. Appends to the same stream keep their arrival order.
+ * One batch is in flight at a time; the first append after a quiet period goes out at the end
+ * of the current turn of the event loop. Appends to the same stream keep their arrival order.
  */
 export class Appender {
   private queue: Pending[] = [];
@@ -51,7 +51,8 @@ export class Appender {
   private schedule(): void {
     if (this.inFlight || this.scheduled || this.queue.length === 0) return;
     this.scheduled = true;
-    setImmediate(() => {
+    // appends made in the same turn go together; later ones gather while this batch is in flight
+    queueMicrotask(() => {
       this.scheduled = false;
       void this.flush();
     });
