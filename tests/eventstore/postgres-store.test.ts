@@ -153,7 +153,7 @@ describe('the two SQL functions decide alike', () => {
     }
     const rows = [];
     for (const c of cases) {
-      const result = await store.pool.query('select outcome, next_revision, actual from pl_append_one($1, $2, $3, $4::jsonb)', [c.s, c.s.split('-')[0], c.x, JSON.stringify(events(c.ids))]);
+      const result = await store.pool.query('select outcome, next_revision, actual from pl_append_one($1, $2, $3, $4::uuid[], $5::jsonb)', [c.s, c.s.split('-')[0], c.x, c.ids, JSON.stringify(events(c.ids))]);
       rows.push(result.rows[0]);
     }
     return rows;

@@ -3,16 +3,17 @@
  * `pl_append` (append-function.ts) for a batch of one append, in plain statements that plan
  * and run faster than the set-based batch query. The appender uses it when it has a single
  * append to send, which is every append of a writer working alone. `events` is
- * `[{id, t, v, o, d, m}]`; the result is one row like `pl_append`'s.
+ * `[{id, t, v, o, d, m}]` and `ids` the same ids as an array (looked up by index directly);
+ * the result is one row like `pl_append`'s.
  */
 export const APPEND_ONE_FUNCTION_SQL = `
-create function pl_append_one(p_stream text, p_category text, p_expected text, p_events jsonb)
+create function pl_append_one(p_stream text, p_category text, p_expected text, p_ids uuid[], p_events jsonb)
 returns table (idx int, outcome text, next_revision bigint, last_position bigint, actual bigint)
 language plpgsql as $fn$
 declare
   v_head bigint;
   v_current bigint;
-  v_count int := jsonb_array_length(p_events);
+  v_count int := cardinality(p_ids);
   v_stored int;
   v_same_stream boolean;
   v_max_rev bigint;
@@ -23,9 +24,7 @@ begin
 
   select count(*), bool_and(s.stream_id = p_stream), max(s.revision), max(s.position)
     into v_stored, v_same_stream, v_max_rev, v_max_pos
-    from jsonb_array_elements(p_events) e(x)
-    join lateral (select ev.stream_id, ev.revision, ev.position from pl_events ev
-                  where ev.event_id = (e.x->>'id')::uuid limit 1) s on true;
+    from pl_events s where s.event_id = any(p_ids);
 
   select s.revision into v_current from pl_events s where s.stream_id = p_stream order by s.revision desc limit 1;
 

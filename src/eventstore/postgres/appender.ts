@@ -95,8 +95,8 @@ export class Appender {
       // named: each connection parses and plans the statement once
       return this.pool.query<AppendRow>({
         name: 'pl_append_one',
-        text: 'select * from pl_append_one($1, $2, $3, $4::jsonb)',
-        values: [append.streamId, append.category, encodeExpected(expected), encodeEvents(append)],
+        text: 'select * from pl_append_one($1, $2, $3, $4::uuid[], $5::jsonb)',
+        values: [append.streamId, append.category, encodeExpected(expected), append.events.map((e) => e.id), encodeEvents(append)],
       });
     }
     return this.pool.query<AppendRow>({ name: 'pl_append', text: 'select * from pl_append($1::jsonb)', values: [encodeBatch(batch)] });
