@@ -80,12 +80,8 @@ export interface AccountsTable {
   connected_at: Date;
 }
 
-/** Latest lifetime totals of a post, from its latest counted snapshot. Counts are int8 strings. */
-export interface PostEngagementTable {
-  post_id: string;
-  workspace_id: string;
-  account_id: string;
-  captured_at: Date;
+/** The eight engagement metrics as int8 columns (strings: never through a JS number). */
+export interface MetricColumns {
   impressions: string;
   reach: string;
   likes: string;
@@ -96,20 +92,20 @@ export interface PostEngagementTable {
   views: string;
 }
 
+/** Latest lifetime totals of a post, from its latest counted snapshot. */
+export interface PostEngagementTable extends MetricColumns {
+  post_id: string;
+  workspace_id: string;
+  account_id: string;
+  captured_at: Date;
+}
+
 /** Sums of the deltas of counted snapshots, by post and UTC hour of capture. */
-export interface EngagementBucketsTable {
+export interface EngagementBucketsTable extends MetricColumns {
   post_id: string;
   bucket_start: Date;
   workspace_id: string;
   account_id: string;
-  impressions: string;
-  reach: string;
-  likes: string;
-  comments: string;
-  shares: string;
-  saves: string;
-  clicks: string;
-  views: string;
 }
 
 /** The publish outcome that settled each post (null while none has). */
