@@ -27,7 +27,7 @@ const PAGE_SIZE = 1000;
  * so records that do not match the filter are read once. `onCaughtUp` gets the last yielded
  * position, and resuming with `after` set to it continues with no gap and no duplicate.
  */
-export function catchUpSubscription(source: CatchUpSource, options: Pick<SubscribeOptions, 'after' | 'onCaughtUp'>): Subscription {
+export function catchUpSubscription(source: CatchUpSource, options: Pick<SubscribeOptions, 'after' | 'onCaughtUp' | 'coalesceMs'>): Subscription {
   const abort = new AbortController();
   let checkpoint = options.after;
   let scanned = options.after;
@@ -45,6 +45,7 @@ export function catchUpSubscription(source: CatchUpSource, options: Pick<Subscri
       if (page.reachedEnd) {
         options.onCaughtUp?.(checkpoint);
         await source.wakeup.waitFor(seen, source.pollIntervalMs, abort.signal);
+        if (options.coalesceMs) await delay(options.coalesceMs, abort.signal);
       }
     }
   }
@@ -57,4 +58,15 @@ export function catchUpSubscription(source: CatchUpSource, options: Pick<Subscri
       await iterator.return(undefined);
     },
   };
+}
+
+function delay(ms: number, abort: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    abort.addEventListener('abort', done, { once: true });
+  });
 }

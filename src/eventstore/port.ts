@@ -91,6 +91,11 @@ export interface SubscribeOptions {
   filter?: EventFilter;
   /** Called each time the subscription has read everything committed so far. */
   onCaughtUp?: (position: Position | undefined) => void;
+  /**
+   * Once live, how long to let commits gather after a wake-up before reading them (default 0):
+   * fewer, fuller reads for consumers that apply events in batches (projections).
+   */
+  coalesceMs?: number;
 }
 
 /** A catch-up-then-live subscription; `close()` (or breaking out of the loop) ends it. */

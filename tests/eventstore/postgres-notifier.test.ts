@@ -40,6 +40,6 @@ describe('CommitNotifier', () => {
     expect(warn).toHaveBeenCalledWith(expect.objectContaining({ err: expect.any(Error) }), expect.stringMatching(/will poll/));
     notifier.notify();
     await new Promise((r) => setTimeout(r, 20));
-    expect(pool.query).toHaveBeenLastCalledWith('select pg_notify($1, null)', ['pl_events_x']);
+    expect(pool.query).toHaveBeenLastCalledWith('select pg_notify($1, $2)', ['pl_events_x', null]);
   });
 });

@@ -16,6 +16,8 @@ export class NotificationListener {
     private readonly channelOf: (client: Client) => Promise<string>,
     private readonly onNotify: () => void,
     private readonly logger?: Logger,
+    /** Notifications with this payload come from this process and are ignored. */
+    private readonly ignorePayload?: string,
   ) {}
 
   /** Starts listening (idempotent); resolves once LISTEN is in place or the first try failed. */
@@ -31,7 +33,10 @@ export class NotificationListener {
     try {
       await client.connect();
       const channel = await this.channelOf(client);
-      client.on('notification', () => this.onNotify());
+      client.on('notification', (message) => {
+        // this process's own appends have woken its subscribers already
+        if (this.ignorePayload === undefined || message.payload !== this.ignorePayload) this.onNotify();
+      });
       client.on('end', () => this.reconnect(0));
       await client.query(`listen ${client.escapeIdentifier(channel)}`);
       if (this.stopped) {

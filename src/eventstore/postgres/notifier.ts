@@ -14,6 +14,8 @@ export class CommitNotifier {
   constructor(
     private readonly pool: Pool,
     private readonly logger?: Logger,
+    /** Sent as the payload, so that this process's own listener can ignore what it already knows. */
+    private readonly sender: string | null = null,
   ) {}
 
   notify(): void {
@@ -30,7 +32,7 @@ export class CommitNotifier {
       do {
         this.pending = false;
         this.channel ??= this.pool.query<{ s: string }>('select current_schema() as s').then((r) => `pl_events_${r.rows[0]!.s}`);
-        await this.pool.query('select pg_notify($1, null)', [await this.channel]);
+        await this.pool.query('select pg_notify($1, $2)', [await this.channel, this.sender]);
       } while (this.pending);
     } catch (error) {
       this.channel = undefined;

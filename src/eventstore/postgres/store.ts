@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Pool, type PoolConfig } from 'pg';
 import type { Logger } from 'pino';
 import { migrate } from '../../platform/migrations';
@@ -63,7 +64,8 @@ export class PostgresEventStore implements EventStore {
     if (this.ownsPool) this.pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle PostgreSQL connection failed'));
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    const notifier = new CommitNotifier(this.pool, options.logger);
+    const sender = randomUUID();
+    const notifier = new CommitNotifier(this.pool, options.logger, sender);
     this.appender = new Appender(this.pool, () => {
       // subscribers in this process at once; those of other processes through NOTIFY
       this.wakeup.signal();
@@ -74,6 +76,7 @@ export class PostgresEventStore implements EventStore {
       async (client) => `pl_events_${(await client.query<{ s: string }>('select current_schema() as s')).rows[0]!.s}`,
       () => this.wakeup.signal(),
       options.logger,
+      sender,
     );
   }
 

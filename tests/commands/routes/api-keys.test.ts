@@ -45,7 +45,9 @@ describe('POST /v1/workspaces/{ws}/api-keys', () => {
 
     const [created] = await api.store.readStream(`apikey-${res.body.id}`);
     expect(created).toMatchObject({ type: 'ApiKeyCreated', data: { apiKeyId: res.body.id, workspaceId: ws.id, name: 'publisher', prefix: res.body.prefix, createdBy: ws.owner.userId } });
-    const secret = (res.body.key as string).split('_')[2]!;
+    // the secret is everything after `plk_<prefix>_` (it may itself contain underscores)
+    const secret = (res.body.key as string).slice(`plk_${res.body.prefix}_`.length);
+    expect(secret).toHaveLength(43);
     const log = JSON.stringify(await api.events(), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
     expect(log).not.toContain(secret);
     const stored = await api.pool.query<{ row: string }>('select t::text as row from pl_api_keys t where id = $1', [res.body.id]);
@@ -132,7 +134,8 @@ describe('GET /v1/workspaces/{ws}/api-keys', () => {
       createdAt: expect.any(String),
       revokedAt: expect.any(String),
     });
-    expect(JSON.stringify(res.body)).not.toContain(created.key.split('_')[2]);
+    // prefix: 8 characters of [a-z2-7] after `plk_`; the secret follows the next underscore
+    expect(JSON.stringify(res.body)).not.toContain(created.key.slice('plk_'.length + 8 + 1));
     const foreign = await api.http.get(keys(other.id)).set(other.owner.auth);
     expect((foreign.body.items as { id: string }[]).map((item) => item.id)).not.toContain(created.id);
   });
