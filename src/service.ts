@@ -70,27 +70,29 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       metrics,
       webhookSecret: await configuredOrGeneratedSecret(config.aiWebhookSecret, config.dataDir, 'ai-webhook-secret'),
     });
-    const db = readModelDb(database.pool);
-    const lockConnection = { connectionString: database.connectionString };
-    for (const projection of projections) {
-      const projector = new Projector({ db, store, projection, lockConnection, logger });
-      projector.start();
-      teardown.add(`projection ${projection.name}`, () => projector.stop());
+    if (config.roles.includes('projector')) {
+      const db = readModelDb(database.pool);
+      const lockConnection = { connectionString: database.connectionString };
+      for (const projection of projections) {
+        const projector = new Projector({ db, store, projection, lockConnection, logger });
+        projector.start();
+        teardown.add(`projection ${projection.name}`, () => projector.stop());
+      }
+      const dueActions = new DueActions({
+        db,
+        commands: api.deps.commands,
+        lockConnection,
+        logger,
+        intervalMs: config.schedulerIntervalMs,
+        generationTimeoutMs: config.generationTimeoutMs,
+      });
+      dueActions.start();
+      teardown.add('process managers', () => dueActions.stop());
     }
-    const dueActions = new DueActions({
-      db,
-      commands: api.deps.commands,
-      lockConnection,
-      logger,
-      intervalMs: config.schedulerIntervalMs,
-      generationTimeoutMs: config.generationTimeoutMs,
-    });
-    dueActions.start();
-    teardown.add('process managers', () => dueActions.stop());
-    const app = createApp({ logger, metrics, readinessChecks, corsOrigins: config.corsOrigins, routes: [api.router] });
+    const app = createApp({ logger, metrics, readinessChecks, corsOrigins: config.corsOrigins, routes: config.roles.includes('api') ? [api.router] : [] });
     const server = await listen(app, config.port, config.host);
     teardown.add('HTTP server', () => closeServer(server, config.shutdownTimeoutMs));
-    logger.info({ address: server.address(), eventStore: config.eventStore.kind }, 'Postledger is listening');
+    logger.info({ address: server.address(), eventStore: config.eventStore.kind, roles: config.roles }, 'Postledger is listening');
     let closing: Promise<boolean> | undefined;
     return { server, close: () => (closing ??= teardown.run()) };
   } catch (error) {

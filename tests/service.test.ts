@@ -61,6 +61,24 @@ describe('startService', () => {
     expect(records().find((r) => r.msg === 'using PostgreSQL')!.database).toBe(redactUrl(db.connectionString));
   });
 
+  it('runs only what its roles say: api without projections, projector without the API routes', async () => {
+    const apiLog = capturedLogger();
+    const projectorLog = capturedLogger();
+    const apiOnly = await startService({ ...config, roles: ['api'] }, apiLog.logger);
+    const projectorOnly = await startService({ ...config, roles: ['projector'] }, projectorLog.logger);
+    try {
+      await request(apiOnly.server).post('/v1/workspaces').send({ name: 'x' }).expect(401);
+      await request(projectorOnly.server).post('/v1/workspaces').send({ name: 'x' }).expect(404);
+      await request(projectorOnly.server).get('/healthz').expect(200);
+    } finally {
+      await apiOnly.close();
+      await projectorOnly.close();
+    }
+    const closedProjections = (log: typeof apiLog) => log.records().filter((r) => String(r.msg).startsWith('closed projection'));
+    expect(closedProjections(apiLog)).toHaveLength(0);
+    expect(closedProjections(projectorLog)).toHaveLength(projections.length);
+  });
+
   it('finds the schema up to date on the next start and is ready with PostgreSQL alone', async () => {
     const { logger, records } = capturedLogger();
     const service = await startService(config, logger);

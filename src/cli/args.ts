@@ -5,14 +5,16 @@ export type RoleAction = 'grant-role' | 'revoke-role';
 
 /** What `postledger <command>` was asked to do. */
 export type CliCommand =
-  | { command: 'serve' | 'migrate' | 'help' }
+  | { command: 'migrate' | 'help' }
+  | { command: 'serve'; roles?: string }
   | { command: 'users'; action: RoleAction; email: string; role: PlatformRole }
   | { command: 'invalid'; error: string };
 
 export const USAGE = `Usage: postledger <command>
 
 Commands:
-  serve                             run the HTTP service (what \`npm start\` does)
+  serve [--role api|projector|all]  run the service (what \`npm start\` does); --role picks what this
+                                    process runs (default all; the same as ROLES=…)
   migrate                           apply the database migrations and print their ids
   users grant-role <email> <role>   give a user a platform role (admin, auditor, analyst)
   users revoke-role <email> <role>  take a platform role away from a user
@@ -36,9 +38,19 @@ export function parseArgs(argv: readonly string[]): CliCommand {
     return { command: 'help' };
   }
   if (first === 'users') return parseUsers(rest);
-  if (first !== 'serve' && first !== 'migrate') return { command: 'invalid', error: `unknown command "${first}"` };
+  if (first === 'serve') return parseServe(rest);
+  if (first !== 'migrate') return { command: 'invalid', error: `unknown command "${first}"` };
   if (rest.length > 0) return { command: 'invalid', error: `"${first}" takes no arguments (got "${rest.join(' ')}")` };
   return { command: first };
+}
+
+function parseServe(rest: readonly string[]): CliCommand {
+  if (rest.length === 0) return { command: 'serve' };
+  const [flag, value, ...extra] = rest;
+  if (flag === '--role' && value !== undefined && extra.length === 0) return { command: 'serve', roles: value };
+  const inline = flag?.startsWith('--role=') && rest.length === 1 ? flag.slice('--role='.length) : undefined;
+  if (inline) return { command: 'serve', roles: inline };
+  return { command: 'invalid', error: `"serve" takes only --role <api|projector|all> (got "${rest.join(' ')}")` };
 }
 
 function parseUsers([action, ...rest]: readonly string[]): CliCommand {

@@ -21,6 +21,8 @@ export async function runCli(argv: readonly string[], host: HostProcess): Promis
       host.exit(2);
       return;
     case 'serve':
+      // --role is the ROLES setting for this process; the configuration validates it
+      if (parsed.roles !== undefined) host.env = { ...host.env, ROLES: parsed.roles };
       return serve(host);
     case 'migrate':
       return migrate(host);

@@ -30,7 +30,12 @@ export interface Config {
   aiWebhookSecret?: string;
   generationTimeoutMs: number;
   schedulerIntervalMs: number;
+  /** What this process runs: `api` (the HTTP API), `projector` (projections and process managers). */
+  roles: ServiceRole[];
 }
+
+export const SERVICE_ROLES = ['api', 'projector'] as const;
+export type ServiceRole = (typeof SERVICE_ROLES)[number];
 
 export interface AuthConfig {
   /** PKCS8 PEM of the Ed25519 key that signs access tokens; absent: generated once under `dataDir`. */
@@ -138,6 +143,11 @@ const schema = z
     AI_WEBHOOK_SECRET: variable(text((v) => v.length >= 32, 'must be at least 32 characters').optional()),
     GENERATION_TIMEOUT_MS: variable(integer(1000, 86_400_000).default(600_000)),
     SCHEDULER_INTERVAL_MS: variable(integer(50, 3_600_000).default(1000)),
+    ROLES: variable(
+      text((v) => v === 'all' || v.split(',').every((r) => (SERVICE_ROLES as readonly string[]).includes(r.trim())), `must be all, or a comma-separated list of ${SERVICE_ROLES.join(', ')}`)
+        .transform((v) => (v === 'all' ? [...SERVICE_ROLES] : [...new Set(v.split(',').map((r) => r.trim() as ServiceRole))]))
+        .default([...SERVICE_ROLES]),
+    ),
   })
   .superRefine((env, ctx) => {
     if (env.EVENT_STORE === 'eventstoredb' && env.EVENTSTORE_CONNECTION_STRING === undefined) {
@@ -191,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     aiWebhookSecret: e.AI_WEBHOOK_SECRET,
     generationTimeoutMs: e.GENERATION_TIMEOUT_MS,
     schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
+    roles: e.ROLES,
   };
 }
 

@@ -6,6 +6,14 @@ describe('parseArgs', () => {
     expect(parseArgs(argv)).toEqual({ command });
   });
 
+  it('reads serve --role in both spellings and refuses anything else after serve', () => {
+    expect(parseArgs(['serve', '--role', 'projector'])).toEqual({ command: 'serve', roles: 'projector' });
+    expect(parseArgs(['serve', '--role=api'])).toEqual({ command: 'serve', roles: 'api' });
+    for (const argv of [['serve', '--role'], ['serve', '--role=api', 'x'], ['serve', 'now'], ['serve', '--role=']]) {
+      expect(parseArgs(argv)).toMatchObject({ command: 'invalid', error: expect.stringMatching(/"serve" takes only --role/) });
+    }
+  });
+
   it('rejects an unknown command', () => {
     expect(parseArgs(['rebuild'])).toEqual({ command: 'invalid', error: 'unknown command "rebuild"' });
   });

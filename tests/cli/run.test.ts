@@ -21,6 +21,13 @@ describe('runCli', () => {
     expect(host.exits).toEqual([2]);
   });
 
+  it('serve --role is the ROLES setting, validated like it', async () => {
+    const host = new FakeProcess({});
+    await runCli(['serve', '--role', 'relay'], host);
+    expect(host.stderr.text).toBe('ROLES: must be all, or a comma-separated list of api, projector (got "relay")\n');
+    expect(host.exits).toEqual([1]);
+  });
+
   it('serve reports a bad configuration like the service does', async () => {
     const host = new FakeProcess({ PORT: 'abc' });
     await runCli(['serve'], host);

@@ -204,3 +204,16 @@ describe('loadConfig: identity, CORS, rate limits and process managers', () => {
     }
   });
 });
+
+describe('loadConfig: service roles', () => {
+  it('runs everything by default and reads a list, "all", or one role', () => {
+    expect(loadConfig({}).roles).toEqual(['api', 'projector']);
+    expect(loadConfig({ ROLES: 'all' }).roles).toEqual(['api', 'projector']);
+    expect(loadConfig({ ROLES: 'projector' }).roles).toEqual(['projector']);
+    expect(loadConfig({ ROLES: 'api, api' }).roles).toEqual(['api']);
+  });
+
+  it('refuses an unknown role with one line', () => {
+    expect(() => loadConfig({ ROLES: 'api,relay' })).toThrow('ROLES: must be all, or a comma-separated list of api, projector (got "api,relay")');
+  });
+});
