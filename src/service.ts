@@ -6,6 +6,7 @@ import { authMigrations } from './auth/migrations';
 import { idempotencyMigrations } from './commands/idempotency';
 import { DueActions } from './commands/process-managers/due-actions';
 import { projectionMigrations, projections } from './projections';
+import { projectionsCheck, registerProjectionMetrics } from './projections/health';
 import { Projector } from './projections/projector';
 import { readModelDb } from './projections/read-models';
 import { buildApi } from './http/api';
@@ -73,11 +74,13 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     if (config.roles.includes('projector')) {
       const db = readModelDb(database.pool);
       const lockConnection = { connectionString: database.connectionString };
-      for (const projection of projections) {
-        const projector = new Projector({ db, store, projection, lockConnection, logger });
+      const projectors = projections.map((projection) => new Projector({ db, store, projection, lockConnection, logger }));
+      for (const projector of projectors) {
         projector.start();
-        teardown.add(`projection ${projection.name}`, () => projector.stop());
+        teardown.add(`projection ${projector.name}`, () => projector.stop());
       }
+      readinessChecks.push(projectionsCheck(projectors));
+      registerProjectionMetrics(metrics.registry, projectors);
       const dueActions = new DueActions({
         db,
         commands: api.deps.commands,

@@ -35,7 +35,7 @@ describe('startService', () => {
     const url = `http://127.0.0.1:${boundPort(service.server)}`;
     await request(url).get('/healthz').expect(200, { status: 'ok' });
     const ready = await request(url).get('/readyz').expect(503);
-    expect(Object.keys(ready.body.dependencies)).toEqual(['postgres', 'kafka', 'redis', 'eventstore']);
+    expect(Object.keys(ready.body.dependencies)).toEqual(['postgres', 'kafka', 'redis', 'eventstore', 'projections']);
     expect(ready.body.detail).toBe(`Not ready: kafka is down (Connection error: connect ECONNREFUSED 127.0.0.1:${downPort})`);
     expect(ready.body.dependencies.redis.status).toBe('up');
     expect(ready.body.dependencies.postgres.status).toBe('up');
@@ -84,7 +84,7 @@ describe('startService', () => {
     const service = await startService(config, logger);
     try {
       const ready = await request(service.server).get('/readyz').expect(200);
-      expect(Object.keys(ready.body.dependencies)).toEqual(['postgres', 'eventstore']);
+      expect(Object.keys(ready.body.dependencies)).toEqual(['postgres', 'eventstore', 'projections']);
       expect(records().map((r) => r.msg)).toContain('database schema is up to date');
     } finally {
       await service.close();
