@@ -5,7 +5,7 @@ export type RoleAction = 'grant-role' | 'revoke-role';
 
 /** What `postledger <command>` was asked to do. */
 export type CliCommand =
-  | { command: 'migrate' | 'help' }
+  | { command: 'migrate' | 'help' | 'projections-status' }
   | { command: 'serve'; roles?: string }
   | { command: 'users'; action: RoleAction; email: string; role: PlatformRole }
   | { command: 'invalid'; error: string };
@@ -16,6 +16,7 @@ Commands:
   serve [--role api|projector|all]  run the service (what \`npm start\` does); --role picks what this
                                     process runs (default all; the same as ROLES=…)
   migrate                           apply the database migrations and print their ids
+  projections status                each projection's checkpoint and state (exit 1 if one failed)
   users grant-role <email> <role>   give a user a platform role (admin, auditor, analyst)
   users revoke-role <email> <role>  take a platform role away from a user
   help                              show this text
@@ -39,6 +40,9 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   }
   if (first === 'users') return parseUsers(rest);
   if (first === 'serve') return parseServe(rest);
+  if (first === 'projections') {
+    return rest.length === 1 && rest[0] === 'status' ? { command: 'projections-status' } : { command: 'invalid', error: '"projections" takes: status' };
+  }
   if (first !== 'migrate') return { command: 'invalid', error: `unknown command "${first}"` };
   if (rest.length > 0) return { command: 'invalid', error: `"${first}" takes no arguments (got "${rest.join(' ')}")` };
   return { command: first };

@@ -3,6 +3,7 @@ import { createLogger } from '../platform/logger';
 import { configOrExit, type HostProcess, serve } from '../serve';
 import { migrateDatabase } from '../service';
 import { parseArgs, USAGE } from './args';
+import { runProjectionsStatus } from './projections';
 import { runUsersCommand } from './users';
 
 /**
@@ -28,6 +29,8 @@ export async function runCli(argv: readonly string[], host: HostProcess): Promis
       return migrate(host);
     case 'users':
       return runUsersCommand(host, parsed);
+    case 'projections-status':
+      return runProjectionsStatus(host);
   }
 }
 
