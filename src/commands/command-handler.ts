@@ -47,7 +47,7 @@ export interface CommandResult<State, Event> extends LoadedStream<State> {
 export interface HandleOptions<Command, Event extends DomainEvent, State> {
   streamId: string;
   decider: Decider<Command, Event, State>;
-  /** Builds the command from the current state (the handler may need facts from it). */
+  /** Builds the command from the current state (the handler may need facts from it); it may refuse the caller by throwing. */
   command: Command | ((state: State) => Command);
   metadata: EventMetadata;
   /** From `If-Match`: the exact revision the caller saw. A mismatch is never retried. */
@@ -132,10 +132,12 @@ export class CommandHandler {
     for (let attempt = 1; ; attempt++) {
       const loaded: LoadedStream<State> =
         options.newStream && attempt === 1 ? { state: decider.initialState(), revision: undefined, position: undefined } : await this.load(streamId, decider);
+      // the command is built first: a builder that refuses the caller (404, 403) must win over
+      // a 412, which would reveal that the resource exists
+      const command = typeof options.command === 'function' ? (options.command as (state: State) => Command)(loaded.state) : options.command;
       if (options.expectedRevision !== undefined && loaded.revision !== options.expectedRevision) {
         throw new PreconditionFailed(streamId, options.expectedRevision, loaded.revision);
       }
-      const command = typeof options.command === 'function' ? (options.command as (state: State) => Command)(loaded.state) : options.command;
       const events = decider.decide(command, loaded.state);
       if (events.length === 0) return { ...loaded, events };
       try {

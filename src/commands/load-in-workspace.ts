@@ -21,10 +21,18 @@ export async function loadInWorkspace<Command, Event extends DomainEvent, State>
   what: string,
 ): Promise<LoadedStream<InWorkspace<State>>> {
   const { state, ...loaded } = await commands.load(streamId, decider);
-  if (!belongsTo(state, workspaceId)) throw new ResourceNotFound(what);
+  assertInWorkspace(state, workspaceId, what);
   return { ...loaded, state };
 }
 
-function belongsTo<State>(state: State, workspaceId: string): state is InWorkspace<State> {
-  return (state as { workspaceId?: unknown }).workspaceId === workspaceId;
+/**
+ * Refuses, as a 404 naming `what`, a state that does not exist or belongs to another
+ * workspace. Called from a command builder, it needs no read of its own.
+ *
+ * ```ts
+ * command: (state) => { assertInWorkspace(state, workspaceId, 'The comment'); return { type: 'DeleteComment', … }; }
+ * ```
+ */
+export function assertInWorkspace<State>(state: State, workspaceId: string, what: string): asserts state is InWorkspace<State> {
+  if ((state as { workspaceId?: unknown }).workspaceId !== workspaceId) throw new ResourceNotFound(what);
 }

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { accountDecider, socialPlatforms, type SocialAccount } from '../../domain/account';
+import { accountDecider, socialPlatforms, type AccountCommand, type SocialAccount } from '../../domain/account';
 import type { ApiDeps } from '../../http/api-deps';
 import type { ApiRouter } from '../../http/api-router';
 import { eventMetadata, ifMatch, sendCommandResult } from '../../http/command-response';
 import { z } from '../../http/openapi';
 import { pathId, text } from '../../http/validation';
-import { loadInWorkspace } from '../load-in-workspace';
+import { assertInWorkspace } from '../load-in-workspace';
 import { accessWorkspace } from '../workspace-access';
 import type { RouteGroup } from '.';
 
@@ -64,13 +64,15 @@ export const accountRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
       const workspaceId = pathId(req, 'workspaceId', 'The workspace');
       const accountId = pathId(req, 'accountId', 'The social account');
       await accessWorkspace(deps.commands, principal, workspaceId, 'account:manage');
-      await loadInWorkspace(deps.commands, `account-${accountId}`, accountDecider, workspaceId, 'The social account');
       const metadata = eventMetadata(req, { workspaceId });
       const result = await deps.commands.handle({
         streamId: `account-${accountId}`,
         decider: accountDecider,
         expectedRevision: ifMatch(req),
-        command: { type: 'DisconnectAccount', by: metadata.actor!.id },
+        command: (state): AccountCommand => {
+          assertInWorkspace(state, workspaceId, 'The social account');
+          return { type: 'DisconnectAccount', by: metadata.actor!.id };
+        },
         metadata,
       });
       sendCommandResult(req, res, 204, undefined, result);
@@ -89,12 +91,14 @@ export const accountRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
       const workspaceId = pathId(req, 'workspaceId', 'The workspace');
       const accountId = pathId(req, 'accountId', 'The social account');
       await accessWorkspace(deps.commands, principal, workspaceId, 'account:manage');
-      await loadInWorkspace(deps.commands, `account-${accountId}`, accountDecider, workspaceId, 'The social account');
       const result = await deps.commands.handle({
         streamId: `account-${accountId}`,
         decider: accountDecider,
         expectedRevision: ifMatch(req),
-        command: { type: 'MarkNeedsReconnect', reason: body.reason },
+        command: (state): AccountCommand => {
+          assertInWorkspace(state, workspaceId, 'The social account');
+          return { type: 'MarkNeedsReconnect', reason: body.reason };
+        },
         metadata: eventMetadata(req, { workspaceId }),
       });
       sendCommandResult(req, res, 200, accountBody(result.state as SocialAccount), result);

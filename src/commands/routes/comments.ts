@@ -12,7 +12,7 @@ import { z } from '../../http/openapi';
 import { pathId, text } from '../../http/validation';
 import type { CommandHandler, CommandResult } from '../command-handler';
 import { ResourceNotFound } from '../errors';
-import { loadInWorkspace } from '../load-in-workspace';
+import { assertInWorkspace, loadInWorkspace } from '../load-in-workspace';
 import { accessWorkspace } from '../workspace-access';
 import type { RouteGroup } from '.';
 
@@ -113,14 +113,16 @@ async function changeComment(
   const workspaceId = pathId(req, 'workspaceId', 'The workspace');
   const commentId = pathId(req, 'commentId', 'The comment');
   const access = await accessWorkspace(deps.commands, principal, workspaceId, 'comment:create');
-  await loadInWorkspace(deps.commands, `comment-${commentId}`, commentDecider, workspaceId, 'The comment');
   const metadata = eventMetadata(req, { workspaceId });
   const isModerator = access.role !== undefined && can(access.role, 'comment:moderate');
   return deps.commands.handle({
     streamId: `comment-${commentId}`,
     decider: commentDecider,
     expectedRevision: ifMatch(req),
-    command: command(metadata.actor!.id, isModerator),
+    command: (state) => {
+      assertInWorkspace(state, workspaceId, 'The comment');
+      return command(metadata.actor!.id, isModerator);
+    },
     metadata,
   });
 }

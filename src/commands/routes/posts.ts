@@ -147,11 +147,7 @@ export async function handlePostCommand(
   const expectedRevision = ifMatch(req);
   // allowed at least on one's own posts; whether this one is one's own is checked below
   const access = await accessWorkspace(deps.commands, principal, workspaceId, action, { isOwnResource: true });
-  // a post's workspace and author never change, so one look before the command suffices
-  const { state: post } = await deps.commands.load(`post-${postId}`, postDecider);
-  if (post.status === 'none' || post.workspaceId !== workspaceId) throw new ResourceNotFound('The post');
   const actorId = actorIdOf(principal);
-  if (canOnlyOnOwn(access, action) && post.authorId !== actorId) throw new PermissionDenied(`A ${access.role} may ${action} only on their own posts.`);
   const role = access.role ?? API_KEY_ROLE;
   const actor: PostActor = {
     id: actorId,
@@ -163,7 +159,12 @@ export async function handlePostCommand(
     streamId: `post-${postId}`,
     decider: postRecordDecider,
     expectedRevision,
-    command: toCommand(actor),
+    // checked on the state the command is decided on (before If-Match, so a 412 reveals nothing)
+    command: ({ post }) => {
+      if (post.status === 'none' || post.workspaceId !== workspaceId) throw new ResourceNotFound('The post');
+      if (canOnlyOnOwn(access, action) && post.authorId !== actorId) throw new PermissionDenied(`A ${access.role} may ${action} only on their own posts.`);
+      return toCommand(actor);
+    },
     metadata: eventMetadata(req, { workspaceId }),
   });
 }
