@@ -10,3 +10,8 @@ export function principalId(principal: Principal | undefined): string {
   if (!principal) return 'anonymous';
   return principal.kind === 'user' ? `user:${principal.userId}` : `apikey:${principal.apiKeyId}`;
 }
+
+/** The id of the user or API key acting: what commands record as `by` and events as the actor. */
+export function actorIdOf(principal: Principal): string {
+  return principal.kind === 'user' ? principal.userId : principal.apiKeyId;
+}

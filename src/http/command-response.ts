@@ -1,3 +1,4 @@
+import { actorIdOf } from '../auth/principal';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { Actor, EventMetadata, Position } from '../eventstore/port';
@@ -14,7 +15,7 @@ const SANE_ID = /^[\w.:-]{1,128}$/;
 export function eventMetadata(req: Request, options: { workspaceId?: string; actor?: Actor } = {}): EventMetadata {
   const principal = req.principal;
   const actor: Actor =
-    options.actor ?? (principal === undefined ? { type: 'system', id: 'anonymous' } : principal.kind === 'user' ? { type: 'user', id: principal.userId } : { type: 'apiKey', id: principal.apiKeyId });
+    options.actor ?? (principal === undefined ? { type: 'system', id: 'anonymous' } : { type: principal.kind, id: actorIdOf(principal) });
   return {
     actor,
     ...(options.workspaceId ? { workspaceId: options.workspaceId } : {}),

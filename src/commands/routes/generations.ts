@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { randomUUID } from 'node:crypto';
-import type { Principal } from '../../auth/principal';
+import { actorIdOf } from '../../auth/principal';
 import { socialPlatforms } from '../../domain/account/platforms';
 import type { Decider } from '../../domain/decider';
 import {
@@ -90,10 +90,6 @@ function generationBody(generation: Generation, completedAt: string | null): Gen
     completedAt,
     appliedTo: [...generation.appliedTo],
   };
-}
-
-function actorIdOf(principal: Principal): string {
-  return principal.kind === 'user' ? principal.userId : principal.apiKeyId;
 }
 
 /** The generation the path names; another workspace's is 404 like an unknown one. */

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import type { Principal } from '../../auth/principal';
+import { actorIdOf } from '../../auth/principal';
 import { accountDecider } from '../../domain/account/decider';
 import type { Decider } from '../../domain/decider';
 import type { Action } from '../../domain/permissions';
@@ -120,10 +120,6 @@ export interface PostActor {
 
 /** The role an API key stands in for wherever the domain asks for one. */
 const API_KEY_ROLE: WorkspaceRole = 'editor';
-
-function actorIdOf(principal: Principal): string {
-  return principal.kind === 'user' ? principal.userId : principal.apiKeyId;
-}
 
 /**
  * Runs a command on the post the path names. The principal must be allowed `action` in the

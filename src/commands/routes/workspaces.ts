@@ -1,3 +1,4 @@
+import { actorIdOf } from '../../auth/principal';
 import { randomUUID } from 'node:crypto';
 import { workspaceDecider, type Workspace } from '../../domain/workspace/decider';
 import { workspaceRoles, type WorkspaceRole } from '../../domain/workspace/roles';
@@ -72,7 +73,7 @@ export const workspaceRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
         streamId: `workspace-${workspaceId}`,
         decider: workspaceDecider,
         expectedRevision: ifMatch(req),
-        command: { type: 'AddMember', userId: credential.userId, role: body.role, by: actorId(principal), byRole: access.role! },
+        command: { type: 'AddMember', userId: credential.userId, role: body.role, by: actorIdOf(principal), byRole: access.role! },
         metadata: eventMetadata(req, { workspaceId }),
       });
       sendCommandResult(req, res, 201, { userId: credential.userId, role: body.role }, result, `/v1/workspaces/${workspaceId}/members/${credential.userId}`);
@@ -95,7 +96,7 @@ export const workspaceRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
         streamId: `workspace-${workspaceId}`,
         decider: workspaceDecider,
         expectedRevision: ifMatch(req),
-        command: { type: 'ChangeMemberRole', userId, role: body.role, by: actorId(principal), byRole: access.role! },
+        command: { type: 'ChangeMemberRole', userId, role: body.role, by: actorIdOf(principal), byRole: access.role! },
         metadata: eventMetadata(req, { workspaceId }),
       });
       sendCommandResult(req, res, 200, { userId, role: body.role }, result);
@@ -118,7 +119,7 @@ export const workspaceRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
         streamId: `workspace-${workspaceId}`,
         decider: workspaceDecider,
         expectedRevision: ifMatch(req),
-        command: { type: 'RemoveMember', userId, by: actorId(principal), byRole: access.role! },
+        command: { type: 'RemoveMember', userId, by: actorIdOf(principal), byRole: access.role! },
         metadata: eventMetadata(req, { workspaceId }),
       });
       sendCommandResult(req, res, 204, undefined, result);
@@ -140,15 +141,10 @@ export const workspaceRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
         streamId: `workspace-${workspaceId}`,
         decider: workspaceDecider,
         expectedRevision: ifMatch(req),
-        command: { type: 'SetApprovalPolicy', requireApprovalFor: body.requireApprovalFor as WorkspaceRole[], approvalsRequired: body.approvalsRequired, by: actorId(principal), byRole: access.role! },
+        command: { type: 'SetApprovalPolicy', requireApprovalFor: body.requireApprovalFor as WorkspaceRole[], approvalsRequired: body.approvalsRequired, by: actorIdOf(principal), byRole: access.role! },
         metadata: eventMetadata(req, { workspaceId }),
       });
       sendCommandResult(req, res, 200, workspaceBody(result.state as Workspace), result);
     },
   });
 };
-
-/** The acting user's id (workspace management is for users, never API keys). */
-function actorId(principal: { kind: string; userId?: string }): string {
-  return principal.userId!;
-}
