@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import { Client, type ClientConfig } from 'pg';
+import type { ClientConfig } from 'pg';
+import { SessionLock } from '../platform/session-lock';
 import type { EventStore, Position, RecordedEvent, Subscription } from '../eventstore/port';
 import type { Logger } from '../platform/logger';
 import type { Projection } from './projection';
@@ -36,7 +37,7 @@ export class Projector {
   private stopped = false;
   private loop: Promise<void> | undefined;
   private subscription: Subscription | undefined;
-  private lockClient: Client | undefined;
+  private readonly lock: SessionLock;
   private checkpointValue: Position = 0n;
   private wake: (() => void) | undefined;
   private readonly batchSize: number;
@@ -49,6 +50,8 @@ export class Projector {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.retryMs = options.retryMs ?? 200;
     this.log = options.logger.child({ projection: options.projection.name });
+    // losing the lock's connection loses the lead: stop projecting at once
+    this.lock = new SessionLock(options.lockConnection, `projection:${options.projection.name}`, () => void this.subscription?.close());
   }
 
   get name(): string {
@@ -70,6 +73,7 @@ export class Projector {
     this.wake?.();
     await this.subscription?.close();
     await this.loop;
+    await this.lock.release();
     this.loop = undefined;
     this.state = 'stopped';
   }
@@ -77,42 +81,20 @@ export class Projector {
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
-        if (await this.acquireLock()) {
-          await this.lead();
+        if (await this.lock.tryAcquire()) {
+          try {
+            await this.lead();
+          } finally {
+            await this.lock.release();
+          }
         } else {
           await this.sleep(this.retryMs * 5);
         }
       } catch (error) {
         this.log.error({ err: error }, 'projection leadership ended with an error');
         await this.sleep(this.retryMs);
-      } finally {
-        await this.releaseLock();
       }
       if (this.failed()) return;
-    }
-  }
-
-  private async acquireLock(): Promise<boolean> {
-    const client = new Client(this.options.lockConnection);
-    client.on('error', () => undefined);
-    await client.connect();
-    const { rows } = await client.query<{ locked: boolean }>(`select pg_try_advisory_lock(hashtext('postledger:projection:' || current_schema() || ':' || $1::text)) as locked`, [this.name]);
-    if (!rows[0]!.locked) {
-      await client.end();
-      return false;
-    }
-    this.lockClient = client;
-    // losing the connection loses the lock: stop projecting at once
-    client.on('end', () => void this.subscription?.close());
-    return true;
-  }
-
-  private async releaseLock(): Promise<void> {
-    const client = this.lockClient;
-    this.lockClient = undefined;
-    if (client) {
-      client.removeAllListeners('end');
-      await client.end().catch(() => undefined);
     }
   }
 

@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
-import { Client, type ClientConfig } from 'pg';
+import type { ClientConfig } from 'pg';
 import { generationDecider } from '../../domain/generation/decider';
 import { PostIsDeleted } from '../../domain/post/errors';
 import { postDecider } from '../../domain/post/decider';
 import type { EventMetadata } from '../../eventstore/port';
 import type { Logger } from '../../platform/logger';
+import { SessionLock } from '../../platform/session-lock';
 import type { ReadModels } from '../../projections/read-models';
 import type { CommandHandler } from '../command-handler';
 
@@ -35,7 +36,7 @@ export interface TickResult {
  */
 export class DueActions {
   private timer: NodeJS.Timeout | undefined;
-  private lockClient: Client | undefined;
+  private readonly lock: SessionLock;
   private running: Promise<unknown> = Promise.resolve();
   private stopped = true;
   private readonly now: () => Date;
@@ -44,6 +45,7 @@ export class DueActions {
   constructor(private readonly options: DueActionsOptions) {
     this.now = options.now ?? (() => new Date());
     this.log = options.logger.child({ component: 'process-managers' });
+    this.lock = new SessionLock(options.lockConnection, 'process-managers');
   }
 
   start(): void {
@@ -56,8 +58,7 @@ export class DueActions {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
-    await this.lockClient?.end().catch(() => undefined);
-    this.lockClient = undefined;
+    await this.lock.release();
   }
 
   private schedule(): void {
@@ -76,21 +77,10 @@ export class DueActions {
   }
 
   private async isLeader(): Promise<boolean> {
-    if (this.lockClient) return true;
-    const client = new Client(this.options.lockConnection);
-    client.on('error', () => undefined);
-    client.on('end', () => {
-      if (this.lockClient === client) this.lockClient = undefined;
-    });
-    await client.connect();
-    const { rows } = await client.query<{ locked: boolean }>(`select pg_try_advisory_lock(hashtext('postledger:process-managers:' || current_schema())) as locked`);
-    if (rows[0]!.locked) {
-      this.lockClient = client;
-      this.log.info('process managers active in this instance');
-      return true;
-    }
-    await client.end();
-    return false;
+    const wasLeader = this.lock.isHeld;
+    const leader = await this.lock.tryAcquire();
+    if (leader && !wasLeader) this.log.info('process managers active in this instance');
+    return leader;
   }
 
   /** One pass over everything due now. */
