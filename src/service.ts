@@ -71,6 +71,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       metrics,
       webhookSecret: await configuredOrGeneratedSecret(config.aiWebhookSecret, config.dataDir, 'ai-webhook-secret'),
     });
+    teardown.add('read-your-writes listener', () => api.close());
     if (config.roles.includes('projector')) {
       const db = readModelDb(database.pool);
       const lockConnection = { connectionString: database.connectionString };

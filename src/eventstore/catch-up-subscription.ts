@@ -24,7 +24,8 @@ const PAGE_SIZE = 1000;
  * Catch-up-then-live subscription over any store that reads its log forwards in a gap-free
  * order: it reads pages until it has everything, calls `onCaughtUp`, then waits for a
  * wake-up (or the polling interval) and reads again. It continues from where the read got to,
- * so records that do not match the filter are read once. `onCaughtUp` gets the last yielded
+ * so records that do not match the filter are read once, and tells `onCaughtUp` how far that
+ * is (`scannedTo`), so a filtered consumer can say it has passed positions it never sees. `onCaughtUp` gets the last yielded
  * position, and resuming with `after` set to it continues with no gap and no duplicate.
  */
 export function catchUpSubscription(source: CatchUpSource, options: Pick<SubscribeOptions, 'after' | 'onCaughtUp' | 'coalesceMs'>): Subscription {
@@ -43,7 +44,7 @@ export function catchUpSubscription(source: CatchUpSource, options: Pick<Subscri
       }
       scanned = page.scannedTo ?? scanned;
       if (page.reachedEnd) {
-        options.onCaughtUp?.(checkpoint);
+        options.onCaughtUp?.(checkpoint, scanned);
         await source.wakeup.waitFor(seen, source.pollIntervalMs, abort.signal);
         if (options.coalesceMs) await delay(options.coalesceMs, abort.signal);
       }
@@ -64,6 +65,8 @@ function delay(ms: number, abort: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
+      // a long-lived subscription waits here on every wake-up: leave no listener behind
+      abort.removeEventListener('abort', done);
       resolve();
     };
     const timer = setTimeout(done, ms);

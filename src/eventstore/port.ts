@@ -89,8 +89,13 @@ export interface SubscribeOptions {
   /** Exclusive checkpoint to resume from. Omitted: from the start of the log. */
   after?: Position;
   filter?: EventFilter;
-  /** Called each time the subscription has read everything committed so far. */
-  onCaughtUp?: (position: Position | undefined) => void;
+  /**
+   * Called each time the subscription has read everything committed so far, with the position
+   * of the last event it yielded and how far it read the log (`scannedTo`, events that do not
+   * match the filter included): every position up to `scannedTo` has been looked at, so a
+   * consumer that has handled what was yielded has passed it.
+   */
+  onCaughtUp?: (position: Position | undefined, scannedTo: Position | undefined) => void;
   /**
    * Once live, how long to let commits gather after a wake-up before reading them (default 0):
    * fewer, fuller reads for consumers that apply events in batches (projections).

@@ -11,6 +11,7 @@ import type { IdempotencyKeys } from '../commands/idempotency';
 import type { EventStore } from '../eventstore/port';
 import type { Logger } from '../platform/logger';
 import type { Metrics } from '../platform/metrics';
+import type { ReadYourWrites } from '../queries/read-your-writes';
 import type { RateLimiters } from './rate-limits';
 
 /** Everything the API's routes use, assembled once by the service. */
@@ -32,6 +33,8 @@ export interface ApiDeps {
   now: () => Date;
   /** Shared cache of analytics answers; an in-process cache is used without it. */
   redis?: Redis;
+  /** Waits for read models to pass a GET's `X-Min-Position`. */
+  readYourWrites: ReadYourWrites;
   /** Where routes count what they do (the analytics cache hit ratio). */
   metrics?: Metrics;
 }

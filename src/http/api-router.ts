@@ -9,6 +9,7 @@ import { idempotencyMiddleware } from './idempotency';
 import { problemSchema, z } from './openapi';
 import './principal';
 import { parse } from './validation';
+import { minPositionOf } from '../queries/read-your-writes';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -25,6 +26,11 @@ export interface RouteSpec<Body extends ZodType, Query extends ZodType> {
   body?: Body;
   query?: Query;
   textParams?: readonly string[];
+  /**
+   * GET routes: the projections whose tables the route reads (`[]` when it reads only the log
+   * or the identity tables). A GET with `X-Min-Position` waits until they have passed it.
+   */
+  reads?: readonly string[];
   /** Documented responses besides the problem responses. */
   responses: Record<number, { description: string; schema?: ZodType; headers?: ResponseConfig['headers'] }>;
   /** Extra middleware before validation (e.g. a larger body limit or a raw-body capture). */
@@ -74,6 +80,7 @@ export class ApiRouter {
   route<Body extends ZodType = ZodType<Record<string, never>>, Query extends ZodType = ZodType<Record<string, never>>>(spec: RouteSpec<Body, Query>): void {
     const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
     const paramNames = [...spec.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+    if (spec.method === 'get' && spec.reads === undefined) throw new Error(`GET ${spec.path} must declare the projections it reads (reads: [...])`);
     this.document(spec, paramNames);
     const limiter = this.deps.rateLimits[spec.rateLimit ?? 'api'];
     const chain: RequestHandler[] = [];
@@ -86,6 +93,7 @@ export class ApiRouter {
     });
     if (!spec.rateLimit || spec.rateLimit === 'api') chain.push(limiter);
     chain.push(...(spec.before ?? []));
+    if (spec.method === 'get') chain.push(this.readYourWrites(spec.reads ?? []));
     if (spec.method === 'post') chain.push(idempotencyMiddleware(this.deps.idempotency));
     chain.push(async (req, res) => {
       const body = spec.body ? parse(spec.body, req.body ?? {}, 'body') : undefined;
@@ -93,6 +101,15 @@ export class ApiRouter {
       await spec.handler({ req, res, body: body as z.output<Body>, query: query as z.output<Query>, principal: req.principal! });
     });
     this.router[spec.method](expressPath, ...chain);
+  }
+
+  /** `X-Min-Position`: wait (bounded) until the projections the route reads have passed it. */
+  private readYourWrites(reads: readonly string[]): RequestHandler {
+    return async (req, _res, next) => {
+      const position = minPositionOf(req.get('x-min-position'));
+      if (position !== undefined) await this.deps.readYourWrites.waitFor(reads, position);
+      next();
+    };
   }
 
   private document(spec: RouteSpec<ZodType, ZodType>, paramNames: string[]): void {
@@ -105,7 +122,8 @@ export class ApiRouter {
         ...(response.schema ? { content: { 'application/json': { schema: response.schema } } } : {}),
       };
     }
-    for (const [status, description] of Object.entries(PROBLEM_STATUSES)) {
+    const problems = spec.method === 'get' ? { ...PROBLEM_STATUSES, 503: 'The read models did not catch up to X-Min-Position in time (Retry-After)' } : PROBLEM_STATUSES;
+    for (const [status, description] of Object.entries(problems)) {
       responses[Number(status)] ??= { description, content: { 'application/problem+json': { schema: problemSchema } } };
     }
     this.registry.registerPath({
@@ -119,6 +137,9 @@ export class ApiRouter {
         ...(spec.query ? { query: spec.query as never } : {}),
         ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } } } } : {}),
         ...(spec.method === 'post' ? { headers: z.object({ 'Idempotency-Key': z.string().max(255).optional() }) } : {}),
+        ...(spec.method === 'get'
+          ? { headers: z.object({ 'X-Min-Position': z.string().regex(/^\d{1,19}$/).optional().openapi({ description: "A command's X-Event-Position: answer once the read models have caught up to it (bounded wait, then 503 with Retry-After)" }) }) }
+          : {}),
       },
       responses,
     });

@@ -14,6 +14,7 @@ import { domainEventCodec } from '../commands/event-codec';
 import { IdempotencyKeys } from '../commands/idempotency';
 import { commandRouteGroups } from '../commands/routes';
 import { queryRouteGroups } from '../queries/routes';
+import { ReadYourWrites } from '../queries/read-your-writes';
 import type { EventStore } from '../eventstore/port';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
@@ -28,10 +29,12 @@ export interface ApiAssembly {
   router: Router;
   /** The OpenAPI document of every route. */
   document: object;
+  /** Closes what the routes opened (the LISTEN connection of `X-Min-Position`). */
+  close(): Promise<void>;
 }
 
 export interface BuildApiOptions {
-  config: Pick<Config, 'auth' | 'dataDir' | 'rateLimits'>;
+  config: Pick<Config, 'auth' | 'dataDir' | 'rateLimits'> & Partial<Pick<Config, 'minPositionTimeoutMs'>>;
   pool: Pool;
   store: EventStore;
   logger: Logger;
@@ -65,6 +68,7 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiAssembly> {
     now,
     redis: options.redis,
     metrics: options.metrics,
+    readYourWrites: new ReadYourWrites({ pool, logger, timeoutMs: config.minPositionTimeoutMs }),
   };
   const registry = createRegistry();
   const api = new ApiRouter(deps, registry);
@@ -76,5 +80,5 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiAssembly> {
   });
   router.use('/docs', swaggerUi.serve, swaggerUi.setup(document));
   router.use(api.router);
-  return { deps, router, document };
+  return { deps, router, document, close: () => deps.readYourWrites.close() };
 }

@@ -30,6 +30,8 @@ export interface Config {
   aiWebhookSecret?: string;
   generationTimeoutMs: number;
   schedulerIntervalMs: number;
+  /** Longest a GET with `X-Min-Position` waits for its read models before answering 503. */
+  minPositionTimeoutMs: number;
   /** What this process runs: `api` (the HTTP API), `projector` (projections and process managers). */
   roles: ServiceRole[];
 }
@@ -143,6 +145,7 @@ const schema = z
     AI_WEBHOOK_SECRET: variable(text((v) => v.length >= 32, 'must be at least 32 characters').optional()),
     GENERATION_TIMEOUT_MS: variable(integer(1000, 86_400_000).default(600_000)),
     SCHEDULER_INTERVAL_MS: variable(integer(50, 3_600_000).default(1000)),
+    MIN_POSITION_TIMEOUT_MS: variable(integer(0, 60_000).default(5000)),
     ROLES: variable(
       text((v) => v === 'all' || v.split(',').every((r) => (SERVICE_ROLES as readonly string[]).includes(r.trim())), `must be all, or a comma-separated list of ${SERVICE_ROLES.join(', ')}`)
         .transform((v) => (v === 'all' ? [...SERVICE_ROLES] : [...new Set(v.split(',').map((r) => r.trim() as ServiceRole))]))
@@ -201,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     aiWebhookSecret: e.AI_WEBHOOK_SECRET,
     generationTimeoutMs: e.GENERATION_TIMEOUT_MS,
     schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
+    minPositionTimeoutMs: e.MIN_POSITION_TIMEOUT_MS,
     roles: e.ROLES,
   };
 }

@@ -4,6 +4,7 @@ import { SessionLock } from '../platform/session-lock';
 import type { EventStore, Position, RecordedEvent, Subscription } from '../eventstore/port';
 import type { Logger } from '../platform/logger';
 import type { Projection } from './projection';
+import { ProgressPublisher } from './progress';
 import type { ReadModels } from './read-models';
 
 export interface ProjectorOptions {
@@ -18,6 +19,19 @@ export interface ProjectorOptions {
   maxAttempts?: number;
   /** Base of the exponential backoff between attempts, and between tries for the lock. */
   retryMs?: number;
+  /** Least time between two recordings of the read position (default 20 ms). */
+  progressIntervalMs?: number;
+}
+
+/** What a projector reports about itself (metrics, readiness, `X-Min-Position`). */
+export interface ProjectorStatus {
+  state: ProjectorState;
+  /** Position of the last event applied. */
+  checkpoint: Position;
+  /** How far the log has been read and applied, matching events or not (≥ checkpoint). */
+  readPosition: Position;
+  /** Events applied by this instance since it started. */
+  eventsApplied: number;
 }
 
 export type ProjectorState = 'standby' | 'running' | 'failed' | 'stopped';
@@ -39,6 +53,9 @@ export class Projector {
   private subscription: Subscription | undefined;
   private readonly lock: SessionLock;
   private checkpointValue: Position = 0n;
+  private readPositionValue: Position = 0n;
+  private eventsApplied = 0;
+  private readonly progress: ProgressPublisher;
   private wake: (() => void) | undefined;
   private readonly batchSize: number;
   private readonly maxAttempts: number;
@@ -52,19 +69,21 @@ export class Projector {
     this.log = options.logger.child({ projection: options.projection.name });
     // losing the lock's connection loses the lead: stop projecting at once
     this.lock = new SessionLock(options.lockConnection, `projection:${options.projection.name}`, () => void this.subscription?.close());
+    this.progress = new ProgressPublisher({ db: options.db, projection: options.projection.name, logger: this.log, intervalMs: options.progressIntervalMs });
   }
 
   get name(): string {
     return this.options.projection.name;
   }
 
-  get status(): { state: ProjectorState; checkpoint: Position } {
-    return { state: this.state, checkpoint: this.checkpointValue };
+  get status(): ProjectorStatus {
+    return { state: this.state, checkpoint: this.checkpointValue, readPosition: this.readPositionValue, eventsApplied: this.eventsApplied };
   }
 
   /** Starts competing for leadership and projecting; returns at once. */
   start(): void {
     this.stopped = false;
+    this.progress.start();
     this.loop ??= this.run();
   }
 
@@ -74,6 +93,7 @@ export class Projector {
     await this.subscription?.close();
     await this.loop;
     await this.lock.release();
+    await this.progress.close();
     this.loop = undefined;
     this.state = 'stopped';
   }
@@ -105,8 +125,9 @@ export class Projector {
       .values({ name: this.name, position: '0', status: 'running', error: null })
       .onConflict((oc) => oc.column('name').doUpdateSet({ status: 'running', error: null }))
       .execute();
-    const row = await db.selectFrom('pl_projection_checkpoints').select('position').where('name', '=', this.name).executeTakeFirstOrThrow();
+    const row = await db.selectFrom('pl_projection_checkpoints').select(['position', 'read_position']).where('name', '=', this.name).executeTakeFirstOrThrow();
     this.checkpointValue = BigInt(row.position);
+    this.readPositionValue = max(this.checkpointValue, BigInt(row.read_position));
     this.state = 'running';
     this.log.info({ checkpoint: row.position }, 'projection active');
 
@@ -122,9 +143,10 @@ export class Projector {
       filter: projection.filter,
       // a few milliseconds of lag buy far fewer reads when commits come thick and fast
       coalesceMs: 10,
-      // the log is read to its end: apply what is gathered rather than wait for a full batch
-      onCaughtUp: () => {
-        flushing = flushing.then(flush);
+      // the log is read to its end: apply what is gathered rather than wait for a full batch;
+      // once applied, every position read (matching or not) is passed
+      onCaughtUp: (_position, scannedTo) => {
+        flushing = flushing.then(flush).then(() => this.passed(scannedTo));
       },
     });
     this.subscription = subscription;
@@ -196,6 +218,15 @@ export class Projector {
       await this.options.projection.apply(trx, events);
     });
     this.checkpointValue = last;
+    this.eventsApplied += events.length;
+    this.passed(last);
+  }
+
+  /** Every event up to `position` is applied or does not concern this projection. */
+  private passed(position: Position | undefined): void {
+    if (position === undefined || position <= this.readPositionValue) return;
+    this.readPositionValue = position;
+    this.progress.report(position);
   }
 
   /** Read through a method: the state changes across awaits, which narrowing does not see. */
@@ -212,4 +243,8 @@ export class Projector {
       };
     });
   }
+}
+
+function max(a: Position, b: Position): Position {
+  return a > b ? a : b;
 }

@@ -7,6 +7,8 @@ export interface ProjectionCheckpointsTable {
   name: string;
   /** int8 as a string: positions never pass through a JS number. */
   position: string;
+  /** How far the projection has read the log, matching events or not (int8 as a string). */
+  read_position: Generated<string>;
   status: 'running' | 'failed';
   error: string | null;
   updated_at: Generated<Date>;

@@ -451,6 +451,24 @@ export function describeEventStoreContract(name: string, factory: ContractFactor
         expect(caughtUp.length).toBeGreaterThan(0);
       });
 
+      it('tells onCaughtUp how far it read the log, past the events its filter leaves out', async () => {
+        const id = stream();
+        const wanted = await store.appendToStream(id, [newEvent('Wanted')]);
+        const unwanted = await store.appendToStream(id, [newEvent('Unwanted'), newEvent('Unwanted')]);
+        let reported: (value: [bigint | undefined, bigint | undefined]) => void = () => undefined;
+        const caughtUp = new Promise<[bigint | undefined, bigint | undefined]>((resolve) => (reported = resolve));
+        const subscription = store.subscribe({ filter: { categories: [category], types: ['Wanted'] }, onCaughtUp: (position, scannedTo) => reported([position, scannedTo]) });
+        const iterator = subscription[Symbol.asyncIterator]();
+        expect((await iterator.next()).value?.type).toBe('Wanted');
+        // pulling again lets it reach the end of the log, where it reports
+        const pending = iterator.next();
+        const [position, scannedTo] = await caughtUp;
+        expect(position).toBe(wanted.position);
+        expect(scannedTo! >= unwanted.position).toBe(true);
+        await subscription.close();
+        await pending;
+      });
+
       it('resumes from the last checkpoint it yielded with no gap and no duplicate', async () => {
         const id = stream();
         await store.appendToStream(id, Array.from({ length: 5 }, (_, i) => newEvent('Happened', { i })));

@@ -67,11 +67,13 @@ export interface TestApi {
   refused(send: () => PromiseLike<Response>, status: number): Promise<Response>;
   /** Runs every projection until close(). */
   startProjectors(): void;
+  /** The projectors startProjectors() started. */
+  projectors: Projector[];
   /** Waits until every started projection has applied the log up to its head. */
   projectionsCaughtUp(timeoutMs?: number): Promise<void>;
 }
 
-export async function startTestApi(options: { rateLimits?: Partial<RateLimitConfig> } = {}): Promise<TestApi> {
+export async function startTestApi(options: { rateLimits?: Partial<RateLimitConfig>; minPositionTimeoutMs?: number } = {}): Promise<TestApi> {
   const database = await createTestDatabase('api');
   const pool = new Pool({ ...database.connection, max: 10 });
   const store = new PostgresEventStore({ connection: database.connection, pool, pollIntervalMs: 200 });
@@ -85,6 +87,7 @@ export async function startTestApi(options: { rateLimits?: Partial<RateLimitConf
       auth: { issuer: 'postledger-test', audience: 'postledger-test-api', accessTokenTtlSeconds: 900, refreshTokenTtlDays: 30 },
       dataDir: mkdtempSync(path.join(tmpdir(), 'postledger-api-')),
       rateLimits: { windowMs: 60_000, credentials: 10_000, webhook: 10_000, api: 100_000, ...options.rateLimits },
+      minPositionTimeoutMs: options.minPositionTimeoutMs,
     },
     pool,
     store,
@@ -106,8 +109,10 @@ export async function startTestApi(options: { rateLimits?: Partial<RateLimitConf
     database,
     mailer,
     clock,
+    projectors,
     async close() {
       await Promise.all(projectors.map((p) => p.stop()));
+      await assembly.close();
       await store.close();
       await pool.end();
       await database.drop();

@@ -84,6 +84,7 @@ export const apiKeyRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
   api.route({
     method: 'get',
     path: '/v1/workspaces/{workspaceId}/api-keys',
+    reads: [],
     summary: "The workspace's API keys, oldest first, revoked ones included; never a secret",
     tag: 'api-keys',
     auth: 'user',

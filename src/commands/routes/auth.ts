@@ -132,6 +132,7 @@ export const authRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
   api.route({
     method: 'get',
     path: '/.well-known/jwks.json',
+    reads: [],
     summary: 'Public keys of access tokens',
     tag: 'auth',
     auth: 'none',

@@ -155,6 +155,7 @@ export const generationRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
   api.route({
     method: 'get',
     path: generationPath,
+    reads: [],
     // there is no generation:read action: whoever may read the workspace's posts may read what was generated for them
     summary: "A generation's status and, once completed, its output (needs post:read)",
     tag: 'generations',

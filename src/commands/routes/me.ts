@@ -67,6 +67,7 @@ export const meRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
   api.route({
     method: 'get',
     path: '/v1/me',
+    reads: ['memberships'],
     summary: 'The signed-in user: profile, platform roles and workspaces',
     tag: 'me',
     auth: 'user',

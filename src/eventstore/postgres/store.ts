@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Pool, type PoolConfig } from 'pg';
 import type { Logger } from 'pino';
 import { migrate } from '../../platform/migrations';
-import { catchUpSubscription } from '../catch-up-subscription';
+import { catchUpSubscription, type LogPage } from '../catch-up-subscription';
 import { InvalidInput } from '../errors';
 import { checkCount, checkExpected, DEFAULT_MAX_EVENT_BYTES, prepareAppend } from '../event-validation';
 import type {
@@ -137,11 +137,44 @@ export class PostgresEventStore implements EventStore {
 
   subscribe(options: SubscribeOptions = {}): Subscription {
     void this.listener.start();
-    const readPage = async (after: Position | undefined, maxCount: number) => {
-      const events = await this.readAll({ after, maxCount, filter: options.filter });
-      return { events, scannedTo: events.at(-1)?.position, reachedEnd: events.length < maxCount };
-    };
+    const readPage = (after: Position | undefined, maxCount: number) => this.readPage(after, maxCount, options.filter);
     return catchUpSubscription({ readPage, wakeup: this.wakeup, pollIntervalMs: this.pollIntervalMs }, options);
+  }
+
+  /**
+   * A page of a subscription. A filtered page that reaches the end also reads the head of the
+   * log in the same statement (one snapshot; positions commit in order, so everything up to it
+   * is visible): the subscriber has then looked at every position up to the head.
+   */
+  private async readPage(after: Position | undefined, maxCount: number, filter: ReadAllOptions['filter']): Promise<LogPage> {
+    if (!filter?.categories && !filter?.types) {
+      const events = await this.readAll({ after, maxCount });
+      return { events, scannedTo: events.at(-1)?.position, reachedEnd: events.length < maxCount };
+    }
+    const limit = checkCount(maxCount);
+    const params: unknown[] = [(after ?? 0n).toString(), limit];
+    const where = ['position > $1'];
+    if (filter.categories) {
+      params.push(filter.categories);
+      where.push(`category = any($${params.length}::text[])`);
+    }
+    if (filter.types) {
+      params.push(filter.types);
+      where.push(`type = any($${params.length}::text[])`);
+    }
+    const { rows } = await this.pool.query<[...EventRow, string | null]>({
+      text: `select e.*, h.head
+               from (select max(position) as head from pl_events) h
+               left join lateral (select ${COLUMNS} from pl_events where ${where.join(' and ')} order by position limit $2) e on true
+              order by e.position`,
+      values: params,
+      rowMode: 'array',
+    });
+    const events = rows.filter((row) => row[0] !== null).map((row) => toRecorded(row.slice(0, -1) as EventRow));
+    const reachedEnd = events.length < limit;
+    const head = rows[0]?.at(-1);
+    const scannedTo = reachedEnd && typeof head === 'string' ? BigInt(head) : events.at(-1)?.position;
+    return { events, scannedTo: scannedTo ?? after, reachedEnd };
   }
 
   async headPosition(): Promise<Position | undefined> {

@@ -27,6 +27,7 @@ export const accountQueryRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) =>
   api.route({
     method: 'get',
     path: '/v1/workspaces/{workspaceId}/accounts',
+    reads: ['accounts'],
     summary: "The workspace's social accounts, oldest first; disconnected ones only on request",
     tag: 'accounts',
     auth: 'any',

@@ -70,6 +70,7 @@ export const analyticsRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
   api.route({
     method: 'get',
     path: '/v1/workspaces/{workspaceId}/analytics/overview',
+    reads: projections,
     summary: 'Totals, engagement rates, CTR and publish success rate over a range',
     tag: 'analytics',
     auth: 'any',
@@ -86,6 +87,7 @@ export const analyticsRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
   api.route({
     method: 'get',
     path: '/v1/workspaces/{workspaceId}/analytics/accounts/{accountId}',
+    reads: projections,
     summary: 'The overview of one social account',
     tag: 'analytics',
     auth: 'any',
@@ -104,6 +106,7 @@ export const analyticsRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
   api.route({
     method: 'get',
     path: '/v1/workspaces/{workspaceId}/analytics/timeseries',
+    reads: projections,
     summary: 'A metric per hour or per day of a time zone; hours without data are 0',
     tag: 'analytics',
     auth: 'any',
@@ -134,6 +137,7 @@ export const analyticsRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
   api.route({
     method: 'get',
     path: '/v1/workspaces/{workspaceId}/analytics/top-posts',
+    reads: projections,
     summary: 'The posts with the most of a metric in a range',
     tag: 'analytics',
     auth: 'any',
@@ -150,6 +154,7 @@ export const analyticsRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
   api.route({
     method: 'get',
     path: '/v1/workspaces/{workspaceId}/posts/{postId}/analytics',
+    reads: ['engagement'],
     summary: 'A post’s latest engagement totals and their hourly history',
     tag: 'analytics',
     auth: 'any',

@@ -17,6 +17,7 @@ export const commentQueryRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) =>
   api.route({
     method: 'get',
     path: '/v1/workspaces/{workspaceId}/posts/{postId}/comments',
+    reads: ['comments'],
     summary: "A post's comments as threads, oldest first; the top level is paginated, each thread comes whole",
     tag: 'comments',
     auth: 'any',

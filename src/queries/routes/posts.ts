@@ -37,6 +37,7 @@ export const postQueryRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
   api.route({
     method: 'get',
     path: '/v1/workspaces/{workspaceId}/posts',
+    reads: ['posts'],
     summary: "The workspace's posts, newest first, filtered; pages stay stable while posts are added",
     tag: 'posts',
     auth: 'any',
@@ -58,6 +59,7 @@ export const postQueryRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
   api.route({
     method: 'get',
     path: '/v1/workspaces/{workspaceId}/posts/{postId}',
+    reads: [],
     summary: 'One post, folded from its events (consistent with the commands); `asOf` folds them only up to a position or time',
     tag: 'posts',
     auth: 'any',
@@ -80,6 +82,7 @@ export const postQueryRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
   api.route({
     method: 'get',
     path: '/v1/workspaces/{workspaceId}/posts/{postId}/history',
+    reads: [],
     summary: "The post's events from the log, oldest first",
     tag: 'posts',
     auth: 'any',

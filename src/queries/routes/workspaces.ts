@@ -15,6 +15,7 @@ export const workspaceQueryRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) 
   api.route({
     method: 'get',
     path: '/v1/workspaces',
+    reads: ['memberships'],
     summary: "The signed-in user's workspaces with their role, by name",
     tag: 'workspaces',
     auth: 'user',
@@ -28,6 +29,7 @@ export const workspaceQueryRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) 
   api.route({
     method: 'get',
     path: '/v1/workspaces/{workspaceId}',
+    reads: [],
     summary: 'One workspace with its members and approval policy, from its events (consistent with the commands)',
     tag: 'workspaces',
     auth: 'any',
