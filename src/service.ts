@@ -81,7 +81,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
         teardown.add(`projection ${projector.name}`, () => projector.stop());
       }
       readinessChecks.push(projectionsCheck(projectors));
-      registerProjectionMetrics(metrics.registry, projectors);
+      registerProjectionMetrics(metrics.registry, projectors, { store });
       const dueActions = new DueActions({
         db,
         commands: api.deps.commands,
