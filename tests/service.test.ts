@@ -52,6 +52,7 @@ describe('startService', () => {
       'closed HTTP server',
       'closed process managers',
       ...[...projections].reverse().map((p) => `closed projection ${p.name}`),
+      'closed read-your-writes listener',
       'closed event store',
       'closed Redis client',
       'closed Kafka admin client',

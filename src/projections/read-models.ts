@@ -119,6 +119,17 @@ export interface PublicationsTable {
   at: Date | null;
 }
 
+/** A platform user as admins list them (email and display name are personal data). */
+export interface UsersTable {
+  user_id: string;
+  email: string;
+  display_name: string;
+  platform_roles: string[];
+  status: 'active' | 'deactivated';
+  registered_at: Date;
+  updated_at: Date;
+}
+
 /** The read-model schema as kysely sees it: a wrong table or column name does not compile. */
 export interface ReadModels {
   pl_projection_checkpoints: ProjectionCheckpointsTable;
@@ -132,6 +143,7 @@ export interface ReadModels {
   rm_posts: PostsTable;
   rm_comments: CommentsTable;
   rm_accounts: AccountsTable;
+  rm_users: UsersTable;
 }
 
 /** A kysely instance over the service's pool. */

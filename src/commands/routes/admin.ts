@@ -14,7 +14,7 @@ const rolesView = z.object({ id: z.uuid(), platformRoles: z.array(z.enum(platfor
 const statusView = z.object({ id: z.uuid(), status: z.enum(['active', 'deactivated']) }).openapi('UserStatus');
 
 /** The acting platform admin's id; anyone else is 403. */
-function platformAdmin(principal: Principal): string {
+export function platformAdmin(principal: Principal): string {
   if (principal.kind !== 'user' || !principal.platformRoles.includes('admin')) throw new PermissionDenied('Only a platform admin may do this.');
   return principal.userId;
 }
