@@ -22,9 +22,19 @@ import { migrate } from './platform/migrations';
 import { createRedis, redisCheck } from './platform/redis';
 import { configuredOrGeneratedSecret } from './platform/secrets';
 import { Teardown } from './platform/teardown';
+import type { MessageBus } from './streaming/bus';
+import { openMessageBus } from './streaming/open-bus';
+import { Relay } from './streaming/relay';
+import { relayMigrations } from './streaming/relay-checkpoint';
+import { registerRelayMetrics } from './streaming/relay-metrics';
 
 export interface Service {
   server: Server;
+  /**
+   * The process's one message bus (Kafka with KAFKA_BROKERS, else in-process): the relay
+   * publishes the log to it; inbound consumers and the realtime gateway consume from it.
+   */
+  bus: MessageBus;
   /** Stops accepting, lets requests in flight finish (bounded by SHUTDOWN_TIMEOUT_MS), then closes every dependency. Resolves to whether all closed cleanly. */
   close(): Promise<boolean>;
 }
@@ -60,6 +70,9 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     }
     const { store } = await openEventStore(config, database, logger, teardown);
     readinessChecks.push({ name: 'eventstore', check: () => store.ping() });
+    // opened before its publishers and consumers, so closed after them
+    const bus = openMessageBus(config, logger);
+    teardown.add(`message bus (${bus.kind})`, () => bus.close());
 
     const metrics = createMetrics();
     const api = await buildApi({
@@ -93,12 +106,25 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       dueActions.start();
       teardown.add('process managers', () => dueActions.stop());
     }
+    if (config.roles.includes('relay')) {
+      const relay = new Relay({
+        store,
+        bus,
+        pool: database.pool,
+        lockConnection: { connectionString: database.connectionString },
+        logger,
+        batchSize: config.relayBatchSize,
+      });
+      relay.start();
+      teardown.add('relay', () => relay.stop());
+      registerRelayMetrics(metrics.registry, { relay, store, pool: database.pool });
+    }
     const app = createApp({ logger, metrics, readinessChecks, corsOrigins: config.corsOrigins, routes: config.roles.includes('api') ? [api.router] : [] });
     const server = await listen(app, config.port, config.host);
     teardown.add('HTTP server', () => closeServer(server, config.shutdownTimeoutMs));
     logger.info({ address: server.address(), eventStore: config.eventStore.kind, roles: config.roles }, 'Postledger is listening');
     let closing: Promise<boolean> | undefined;
-    return { server, close: () => (closing ??= teardown.run()) };
+    return { server, bus, close: () => (closing ??= teardown.run()) };
   } catch (error) {
     await teardown.run();
     throw error;
@@ -142,7 +168,7 @@ export async function openEventStore(
           logger,
         });
   teardown.add('event store', () => store.close());
-  const applied = [...(store instanceof PostgresEventStore ? await store.migrate() : []), ...(await migrate(database.pool, [...authMigrations, ...idempotencyMigrations, ...projectionMigrations]))];
+  const applied = [...(store instanceof PostgresEventStore ? await store.migrate() : []), ...(await migrate(database.pool, [...authMigrations, ...idempotencyMigrations, ...projectionMigrations, ...relayMigrations]))];
   logger.info({ migrations: applied }, applied.length > 0 ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
   return { store, applied };
 }

@@ -50,9 +50,11 @@ describe('startService', () => {
     expect(messages.some((m) => /^applied \d+ migration\(s\)$/.test(String(m)))).toBe(true);
     expect(messages.filter((m) => String(m).startsWith('closed '))).toEqual([
       'closed HTTP server',
+      'closed relay',
       'closed process managers',
       ...[...projections].reverse().map((p) => `closed projection ${p.name}`),
       'closed read-your-writes listener',
+      'closed message bus (kafka)',
       'closed event store',
       'closed Redis client',
       'closed Kafka admin client',
@@ -90,6 +92,30 @@ describe('startService', () => {
     } finally {
       await service.close();
     }
+  });
+
+  it('relays the log to the message bus it exposes: in-process without KAFKA_BROKERS, only with the relay role', async () => {
+    const relayLog = capturedLogger();
+    const apiLog = capturedLogger();
+    const withRelay = await startService({ ...config, roles: ['api', 'relay'] }, relayLog.logger);
+    const apiOnly = await startService({ ...config, roles: ['api'] }, apiLog.logger);
+    try {
+      expect(withRelay.bus.kind).toBe('in-process');
+      const keys: string[] = [];
+      await withRelay.bus.consume({ topics: ['postledger.user'], fromBeginning: true, handle: async (m) => void keys.push(m.key) });
+      const res = await request(apiOnly.server).post('/v1/auth/register').send({ email: 'relayed@example.com', password: 'correct horse battery staple', displayName: 'R' }).expect(201);
+      const streamId = `user-${(res.body as { user: { id: string } }).user.id}`;
+      for (let waited = 0; !keys.includes(streamId) && waited < 10_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(keys).toContain(streamId);
+      const metrics = await request(withRelay.server).get('/metrics').expect(200);
+      expect(metrics.text).toMatch(/^relay_state\{state="running"\} 1$/m);
+      expect((await request(apiOnly.server).get('/metrics').expect(200)).text).not.toContain('relay_state');
+    } finally {
+      await withRelay.close();
+      await apiOnly.close();
+    }
+    expect(relayLog.records().map((r) => r.msg)).toEqual(expect.arrayContaining(['relay active', 'closed relay', 'closed message bus (in-process)']));
+    expect(apiLog.records().map((r) => r.msg)).not.toContain('closed relay');
   });
 
   it('closes what it opened when start-up fails', async () => {

@@ -14,7 +14,12 @@ export interface Config {
   /** Absent: an embedded PostgreSQL is started under `dataDir`. */
   databaseUrl?: string;
   eventStore: EventStoreChoice;
+  /** Absent: the in-process message bus (src/streaming/in-process-bus.ts). */
   kafkaBrokers?: string[];
+  /** Partitions of a topic the bus creates when missing (Kafka), and of every topic of the in-process bus. */
+  topicPartitions: number;
+  /** Events the relay publishes per batch at most. */
+  relayBatchSize: number;
   redisUrl?: string;
   logLevel: LogLevel;
   dataDir: string;
@@ -32,11 +37,11 @@ export interface Config {
   schedulerIntervalMs: number;
   /** Longest a GET with `X-Min-Position` waits for its read models before answering 503. */
   minPositionTimeoutMs: number;
-  /** What this process runs: `api` (the HTTP API), `projector` (projections and process managers). */
+  /** What this process runs: `api` (the HTTP API), `projector` (projections and process managers), `relay` (the log to the message bus). */
   roles: ServiceRole[];
 }
 
-export const SERVICE_ROLES = ['api', 'projector'] as const;
+export const SERVICE_ROLES = ['api', 'projector', 'relay'] as const;
 export type ServiceRole = (typeof SERVICE_ROLES)[number];
 
 export interface AuthConfig {
@@ -119,6 +124,8 @@ const schema = z
         .transform((v) => v.split(',').map((broker) => broker.trim()))
         .optional(),
     ),
+    KAFKA_TOPIC_PARTITIONS: variable(integer(1, 1000).default(6)),
+    RELAY_BATCH_SIZE: variable(integer(1, 10_000).default(500)),
     REDIS_URL: variable(text(urlWithScheme(['redis:', 'rediss:']), 'must be a redis:// or rediss:// URL with a host').optional()),
     LOG_LEVEL: variable(oneOf(LOG_LEVELS).default('info')),
     DATA_DIR: variable(z.string().default('.data')),
@@ -183,6 +190,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventStore:
       e.EVENT_STORE === 'eventstoredb' ? { kind: 'eventstoredb', connectionString: e.EVENTSTORE_CONNECTION_STRING! } : { kind: 'postgres' },
     kafkaBrokers: e.KAFKA_BROKERS,
+    topicPartitions: e.KAFKA_TOPIC_PARTITIONS,
+    relayBatchSize: e.RELAY_BATCH_SIZE,
     redisUrl: e.REDIS_URL,
     logLevel: e.LOG_LEVEL,
     dataDir: e.DATA_DIR,

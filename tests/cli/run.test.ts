@@ -23,8 +23,8 @@ describe('runCli', () => {
 
   it('serve --role is the ROLES setting, validated like it', async () => {
     const host = new FakeProcess({});
-    await runCli(['serve', '--role', 'relay'], host);
-    expect(host.stderr.text).toBe('ROLES: must be all, or a comma-separated list of api, projector (got "relay")\n');
+    await runCli(['serve', '--role', 'worker'], host);
+    expect(host.stderr.text).toBe('ROLES: must be all, or a comma-separated list of api, projector, relay (got "worker")\n');
     expect(host.exits).toEqual([1]);
   });
 

@@ -18,6 +18,8 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       eventStore: { kind: 'postgres' },
       kafkaBrokers: undefined,
+      topicPartitions: 6,
+      relayBatchSize: 500,
       redisUrl: undefined,
       logLevel: 'info',
       dataDir: '.data',
@@ -30,7 +32,7 @@ describe('loadConfig', () => {
 
   it('treats empty strings as unset', () => {
     const env = Object.fromEntries(
-      ['PORT', 'HOST', 'DATABASE_URL', 'EVENT_STORE', 'EVENTSTORE_CONNECTION_STRING', 'KAFKA_BROKERS', 'REDIS_URL', 'LOG_LEVEL', 'DATA_DIR',
+      ['PORT', 'HOST', 'DATABASE_URL', 'EVENT_STORE', 'EVENTSTORE_CONNECTION_STRING', 'KAFKA_BROKERS', 'KAFKA_TOPIC_PARTITIONS', 'RELAY_BATCH_SIZE', 'REDIS_URL', 'LOG_LEVEL', 'DATA_DIR',
         'EMBEDDED_PG_PORT', 'MAX_EVENT_BYTES', 'SUBSCRIPTION_POLL_MS', 'SHUTDOWN_TIMEOUT_MS'].map((name) => [name, '']),
     );
     expect(loadConfig(env)).toEqual(loadConfig({}));
@@ -44,6 +46,8 @@ describe('loadConfig', () => {
       EVENT_STORE: 'eventstoredb',
       EVENTSTORE_CONNECTION_STRING: 'esdb://admin:changeit@esdb-1:2113,esdb-2:2113?tls=false',
       KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9093,[::1]:9094',
+      KAFKA_TOPIC_PARTITIONS: '12',
+      RELAY_BATCH_SIZE: '2000',
       REDIS_URL: 'rediss://:pw@cache:6380/2',
       LOG_LEVEL: 'debug',
       DATA_DIR: '/var/lib/postledger',
@@ -58,6 +62,8 @@ describe('loadConfig', () => {
       databaseUrl: 'postgresql://app:pw@db.internal:5432/ledger',
       eventStore: { kind: 'eventstoredb', connectionString: 'esdb://admin:changeit@esdb-1:2113,esdb-2:2113?tls=false' },
       kafkaBrokers: ['kafka-1:9092', 'kafka-2:9093', '[::1]:9094'],
+      topicPartitions: 12,
+      relayBatchSize: 2000,
       redisUrl: 'rediss://:pw@cache:6380/2',
       logLevel: 'debug',
       dataDir: '/var/lib/postledger',
@@ -100,6 +106,8 @@ describe('loadConfig', () => {
     ['KAFKA_BROKERS', 'kafka-1', 'KAFKA_BROKERS: must be a comma-separated list of host:port (got "kafka-1")'],
     ['KAFKA_BROKERS', 'kafka-1:9092,', 'KAFKA_BROKERS: must be a comma-separated list of host:port (got "kafka-1:9092,")'],
     ['KAFKA_BROKERS', 'kafka-1:99999', 'KAFKA_BROKERS: must be a comma-separated list of host:port (got "kafka-1:99999")'],
+    ['KAFKA_TOPIC_PARTITIONS', '0', 'KAFKA_TOPIC_PARTITIONS: must be an integer from 1 to 1000 (got "0")'],
+    ['RELAY_BATCH_SIZE', '10001', 'RELAY_BATCH_SIZE: must be an integer from 1 to 10000 (got "10001")'],
     ['REDIS_URL', 'http://cache:6379', 'REDIS_URL: must be a redis:// or rediss:// URL with a host (got "http://cache:6379")'],
     ['LOG_LEVEL', 'verbose', 'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "verbose")'],
     ['EMBEDDED_PG_PORT', 'x', 'EMBEDDED_PG_PORT: must be an integer from 1 to 65535 (got "x")'],
@@ -207,13 +215,14 @@ describe('loadConfig: identity, CORS, rate limits and process managers', () => {
 
 describe('loadConfig: service roles', () => {
   it('runs everything by default and reads a list, "all", or one role', () => {
-    expect(loadConfig({}).roles).toEqual(['api', 'projector']);
-    expect(loadConfig({ ROLES: 'all' }).roles).toEqual(['api', 'projector']);
+    expect(loadConfig({}).roles).toEqual(['api', 'projector', 'relay']);
+    expect(loadConfig({ ROLES: 'all' }).roles).toEqual(['api', 'projector', 'relay']);
     expect(loadConfig({ ROLES: 'projector' }).roles).toEqual(['projector']);
+    expect(loadConfig({ ROLES: 'relay,api' }).roles).toEqual(['relay', 'api']);
     expect(loadConfig({ ROLES: 'api, api' }).roles).toEqual(['api']);
   });
 
   it('refuses an unknown role with one line', () => {
-    expect(() => loadConfig({ ROLES: 'api,relay' })).toThrow('ROLES: must be all, or a comma-separated list of api, projector (got "api,relay")');
+    expect(() => loadConfig({ ROLES: 'api,inbound-typo' })).toThrow('ROLES: must be all, or a comma-separated list of api, projector, relay (got "api,inbound-typo")');
   });
 });

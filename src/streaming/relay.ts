@@ -1,0 +1,224 @@
+import type { ClientConfig, Pool } from 'pg';
+import type { EventStore, Position, RecordedEvent, Subscription } from '../eventstore/port';
+import type { Logger } from '../platform/logger';
+import { SessionLock } from '../platform/session-lock';
+import type { BusMessage, MessageBus } from './bus';
+import { advanceRelayCheckpoint, loadRelayCheckpoint } from './relay-checkpoint';
+import { toOutboundMessage } from './relay-message';
+
+export interface RelayOptions {
+  store: EventStore;
+  bus: MessageBus;
+  /** Where the checkpoint lives (`pl_relay_checkpoints`). */
+  pool: Pool;
+  /** Settings of the connection that holds the leadership lock. */
+  lockConnection: ClientConfig;
+  logger: Logger;
+  /** Events per publish (default 500): a full batch is sent at once, a partial one when the log is read to its end. */
+  batchSize?: number;
+  /** Base of the backoff between attempts at a batch (doubling up to `maxRetryMs`), and between tries for the lock. */
+  retryMs?: number;
+  maxRetryMs?: number;
+  /** Names the checkpoint row and the lock (default `outbound`). */
+  name?: string;
+}
+
+/**
+ * `standby`: another process is the active relay (or none yet); `running`: publishing;
+ * `broker_unavailable`: the last publish failed and is being retried; `stopped`.
+ */
+export type RelayState = 'standby' | 'running' | 'broker_unavailable' | 'stopped';
+export const RELAY_STATES: readonly RelayState[] = ['standby', 'running', 'broker_unavailable', 'stopped'];
+
+/** Another instance moved the checkpoint: this one is no longer the active relay. */
+class LeadershipLost extends Error {}
+/** `stop()` came while a batch was being retried. */
+class Stopping extends Error {}
+
+/**
+ * The outbound relay: publishes every event of the log, in log order, to
+ * `postledger.<category>` (see {@link toOutboundMessage}), and moves its checkpoint in
+ * PostgreSQL only after the bus acknowledged the batch.
+ *
+ * - One active relay across processes: a session advisory lock ({@link SessionLock}); when
+ *   its holder dies, a standby takes over from the checkpoint. The checkpoint only moves from
+ *   where this instance left it, so a relay that lost the lead cannot move it back.
+ * - A failed publish (broker down) is retried with backoff until it succeeds: nothing is
+ *   skipped, and batches go out one after another, so order per key is kept.
+ * - Duplicates: events acknowledged but not yet checkpointed when a relay dies are sent again
+ *   by the next one, with the same `ce_id`.
+ *
+ * ```ts
+ * const relay = new Relay({ store, bus, pool, lockConnection, logger });
+ * relay.start();
+ * await relay.stop();
+ * ```
+ */
+export class Relay {
+  private state: RelayState = 'standby';
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private subscription: Subscription | undefined;
+  private readonly lock: SessionLock;
+  private checkpointValue: Position | undefined;
+  private published = 0;
+  private wake: (() => void) | undefined;
+  private readonly name: string;
+  private readonly batchSize: number;
+  private readonly retryMs: number;
+  private readonly maxRetryMs: number;
+  private readonly log: Logger;
+
+  constructor(private readonly options: RelayOptions) {
+    this.name = options.name ?? 'outbound';
+    this.batchSize = options.batchSize ?? 500;
+    this.retryMs = options.retryMs ?? 200;
+    this.maxRetryMs = options.maxRetryMs ?? 5000;
+    this.log = options.logger.child({ relay: this.name });
+    // losing the lock's connection loses the lead: stop reading at once
+    this.lock = new SessionLock(options.lockConnection, `relay:${this.name}`, () => void this.subscription?.close());
+  }
+
+  /** This process's view: its state, the last position it checkpointed, the events it published. */
+  get status(): { name: string; state: RelayState; checkpoint: Position | undefined; published: number } {
+    return { name: this.name, state: this.state, checkpoint: this.checkpointValue, published: this.published };
+  }
+
+  /** Starts competing for the lead and relaying; returns at once. */
+  start(): void {
+    this.stopped = false;
+    this.loop ??= this.run();
+  }
+
+  /** Stops after the batch in flight (a batch being retried is abandoned: its events are sent by the next relay). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.subscription?.close();
+    await this.loop;
+    await this.lock.release();
+    this.loop = undefined;
+    this.state = 'stopped';
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        if (await this.lock.tryAcquire()) {
+          try {
+            await this.lead();
+          } finally {
+            await this.lock.release();
+          }
+        } else {
+          await this.sleep(this.retryMs * 5);
+        }
+      } catch (error) {
+        this.log.error({ err: error }, 'relay leadership ended with an error');
+        this.state = 'standby';
+        await this.sleep(this.retryMs);
+      }
+    }
+  }
+
+  private async lead(): Promise<void> {
+    const checkpoint = await loadRelayCheckpoint(this.options.pool, this.name);
+    this.checkpointValue = checkpoint.position;
+    this.state = 'running';
+    this.log.info({ checkpoint: checkpoint.position?.toString() ?? null }, 'relay active');
+
+    let batch: RecordedEvent[] = [];
+    let sending: Promise<void> = Promise.resolve();
+    let failure: unknown;
+    const send = (): void => {
+      const events = batch;
+      batch = [];
+      if (events.length === 0) return;
+      sending = sending.then(() =>
+        failure === undefined
+          ? this.sendWithRetries(events).catch((error: unknown) => {
+              failure = error;
+              void this.subscription?.close();
+            })
+          : undefined,
+      );
+    };
+    const subscription = this.options.store.subscribe({
+      after: checkpoint.position,
+      // read to the end: send what is gathered rather than wait for a full batch
+      onCaughtUp: send,
+    });
+    this.subscription = subscription;
+    try {
+      // stop() may have come while this instance was taking the lead
+      if (this.stopped) return;
+      for await (const event of subscription) {
+        if (this.stopped || failure !== undefined) break;
+        batch.push(event);
+        if (batch.length >= this.batchSize) {
+          // one batch in flight while the next gathers: memory stays at two batches
+          await sending;
+          send();
+        }
+      }
+      await sending;
+    } finally {
+      this.subscription = undefined;
+      await subscription.close();
+    }
+    if (failure instanceof LeadershipLost) this.log.warn('another instance took over the relay');
+    else if (failure !== undefined && !(failure instanceof Stopping)) throw failure;
+    this.state = 'standby';
+  }
+
+  private async sendWithRetries(events: RecordedEvent[]): Promise<void> {
+    const byTopic = new Map<string, BusMessage[]>();
+    for (const event of events) {
+      const { topic, message } = toOutboundMessage(event);
+      const messages = byTopic.get(topic);
+      if (messages) messages.push(message);
+      else byTopic.set(topic, [message]);
+    }
+    const last = events.at(-1)!.position;
+    let delay = this.retryMs;
+    for (let attempt = 1; ; attempt += 1) {
+      if (this.stopped) throw new Stopping();
+      try {
+        // a stream belongs to one category: topics are independent, order per key is within one
+        await Promise.all([...byTopic].map(([topic, messages]) => this.options.bus.publish(topic, messages)));
+        break;
+      } catch (error) {
+        if (this.state !== 'broker_unavailable' || attempt % 10 === 0) {
+          this.log.warn({ err: error, attempt, position: events[0]!.position.toString() }, 'relay could not publish; retrying');
+        }
+        this.state = 'broker_unavailable';
+        await this.sleep(delay);
+        delay = Math.min(delay * 2, this.maxRetryMs);
+      }
+    }
+    if (this.state === 'broker_unavailable') this.log.info('relay publishes again');
+    this.state = 'running';
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        if (!(await advanceRelayCheckpoint(this.options.pool, this.name, this.checkpointValue, last))) throw new LeadershipLost();
+        break;
+      } catch (error) {
+        if (error instanceof LeadershipLost || this.stopped) throw error;
+        this.log.warn({ err: error, attempt }, 'relay could not save its checkpoint; retrying');
+        await this.sleep(Math.min(this.retryMs * 2 ** attempt, this.maxRetryMs));
+      }
+    }
+    this.checkpointValue = last;
+    this.published += events.length;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
