@@ -20,6 +20,7 @@ import type { Logger } from './platform/logger';
 import { createMetrics } from './platform/metrics';
 import { migrate } from './platform/migrations';
 import { createRedis, redisCheck } from './platform/redis';
+import { startRealtime } from './realtime';
 import { configuredOrGeneratedSecret } from './platform/secrets';
 import { Teardown } from './platform/teardown';
 import type { MessageBus } from './streaming/bus';
@@ -122,6 +123,11 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     const app = createApp({ logger, metrics, readinessChecks, corsOrigins: config.corsOrigins, routes: config.roles.includes('api') ? [api.router] : [] });
     const server = await listen(app, config.port, config.host);
     teardown.add('HTTP server', () => closeServer(server, config.shutdownTimeoutMs));
+    if (config.roles.includes('api')) {
+      // closed before the HTTP server, which waits for its sockets
+      const gateway = await startRealtime({ config: config.realtime, deps: api.deps, server, logger, metrics });
+      teardown.add('realtime gateway', () => gateway.close());
+    }
     logger.info({ address: server.address(), eventStore: config.eventStore.kind, roles: config.roles }, 'Postledger is listening');
     let closing: Promise<boolean> | undefined;
     return { server, bus, close: () => (closing ??= teardown.run()) };

@@ -49,6 +49,7 @@ describe('startService', () => {
     expect(messages).toEqual(expect.arrayContaining(['using PostgreSQL', 'Postledger is listening']));
     expect(messages.some((m) => /^applied \d+ migration\(s\)$/.test(String(m)))).toBe(true);
     expect(messages.filter((m) => String(m).startsWith('closed '))).toEqual([
+      'closed realtime gateway',
       'closed HTTP server',
       'closed relay',
       'closed process managers',

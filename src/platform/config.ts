@@ -39,6 +39,15 @@ export interface Config {
   minPositionTimeoutMs: number;
   /** What this process runs: `api` (the HTTP API), `projector` (projections and process managers), `relay` (the log to the message bus). */
   roles: ServiceRole[];
+  realtime: RealtimeConfig;
+}
+
+/** The WebSocket gateway of `/v1/realtime`. */
+export interface RealtimeConfig {
+  /** Ping interval: a dead connection is cut within two intervals. */
+  heartbeatMs: number;
+  /** Bytes that may wait for one client before it is closed with 1013 (it resumes with `after`). */
+  maxBufferBytes: number;
 }
 
 export const SERVICE_ROLES = ['api', 'projector', 'relay'] as const;
@@ -153,6 +162,8 @@ const schema = z
     GENERATION_TIMEOUT_MS: variable(integer(1000, 86_400_000).default(600_000)),
     SCHEDULER_INTERVAL_MS: variable(integer(50, 3_600_000).default(1000)),
     MIN_POSITION_TIMEOUT_MS: variable(integer(0, 60_000).default(5000)),
+    REALTIME_HEARTBEAT_MS: variable(integer(50, 15_000).default(15_000)),
+    REALTIME_MAX_BUFFER_BYTES: variable(integer(16_384, 1_073_741_824).default(1_048_576)),
     ROLES: variable(
       text((v) => v === 'all' || v.split(',').every((r) => (SERVICE_ROLES as readonly string[]).includes(r.trim())), `must be all, or a comma-separated list of ${SERVICE_ROLES.join(', ')}`)
         .transform((v) => (v === 'all' ? [...SERVICE_ROLES] : [...new Set(v.split(',').map((r) => r.trim() as ServiceRole))]))
@@ -215,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
     minPositionTimeoutMs: e.MIN_POSITION_TIMEOUT_MS,
     roles: e.ROLES,
+    realtime: { heartbeatMs: e.REALTIME_HEARTBEAT_MS, maxBufferBytes: e.REALTIME_MAX_BUFFER_BYTES },
   };
 }
 

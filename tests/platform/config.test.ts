@@ -226,3 +226,15 @@ describe('loadConfig: service roles', () => {
     expect(() => loadConfig({ ROLES: 'api,inbound-typo' })).toThrow('ROLES: must be all, or a comma-separated list of api, projector, relay (got "api,inbound-typo")');
   });
 });
+
+describe('loadConfig: realtime gateway', () => {
+  it('pings every 15 s and allows 1 MiB waiting per client by default, and reads both', () => {
+    expect(loadConfig({}).realtime).toEqual({ heartbeatMs: 15_000, maxBufferBytes: 1_048_576 });
+    expect(loadConfig({ REALTIME_HEARTBEAT_MS: '5000', REALTIME_MAX_BUFFER_BYTES: '65536' }).realtime).toEqual({ heartbeatMs: 5000, maxBufferBytes: 65_536 });
+  });
+
+  it('refuses a heartbeat that would let a dead connection live longer than 30 s', () => {
+    expect(() => loadConfig({ REALTIME_HEARTBEAT_MS: '20000' })).toThrow('REALTIME_HEARTBEAT_MS: must be an integer from 50 to 15000 (got "20000")');
+    expect(() => loadConfig({ REALTIME_MAX_BUFFER_BYTES: '1k' })).toThrow('REALTIME_MAX_BUFFER_BYTES: must be an integer from 16384 to 1073741824 (got "1k")');
+  });
+});

@@ -1,0 +1,213 @@
+import { type RawData, WebSocket } from 'ws';
+import type { Principal } from '../auth/principal';
+import type { Position } from '../eventstore/port';
+import { closeCodes, type ErrorMessage, errorMessage, parseClientMessage } from './protocol';
+import { type Membership, type SubscriptionHost, WorkspaceSubscription } from './subscription';
+
+export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
+export type MessageType = 'event' | 'caught-up' | 'metrics' | 'error';
+export type DropReason = 'slow' | 'dead' | 'expired';
+
+/** What a connection needs from its gateway. */
+export interface ConnectionContext {
+  /** Largest number of bytes the client may have waiting (socket buffer plus held events). */
+  maxBufferBytes: number;
+  /** The feed's position: where a subscription without `after` starts. */
+  feedPosition(): Position | undefined;
+  /** Checks membership now (from the workspace's stream); undefined when the user may not subscribe. */
+  membership(principal: UserPrincipal, workspaceId: string): Promise<Membership | undefined>;
+  /** Replays the log for a subscription, then switches it to live. */
+  startSubscription(subscription: WorkspaceSubscription, membership: Membership): Promise<void>;
+  register(subscription: WorkspaceSubscription): void;
+  unregister(subscription: WorkspaceSubscription): void;
+  sent(type: MessageType): void;
+  dropped(connection: RealtimeConnection, reason: DropReason): void;
+  closed(connection: RealtimeConnection): void;
+  failed(error: unknown, context: string): void;
+}
+
+/** Subscriptions one connection may hold at once. */
+export const MAX_SUBSCRIPTIONS = 100;
+/** Client messages waiting to be handled before the client is cut off (it sends faster than it is answered). */
+const MAX_INBOX = 32;
+/** After a close frame is queued, how long a client may take to read it before the socket is cut. */
+const CLOSE_GRACE_MS = 5000;
+
+/**
+ * One client's socket: its subscriptions, its messages handled one at a time, the byte
+ * limit of what waits for it, and the end of its token's validity.
+ */
+export class RealtimeConnection implements SubscriptionHost {
+  /** Set by the heartbeat, cleared when a pong (or any message) arrives. */
+  alive = true;
+  private readonly subscriptions = new Map<string, WorkspaceSubscription>();
+  private heldBytes = 0;
+  private inbox: Promise<void> = Promise.resolve();
+  private inboxSize = 0;
+  private ended = false;
+  private readonly expiry: NodeJS.Timeout;
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly principal: UserPrincipal,
+    expiresInMs: number,
+    private readonly context: ConnectionContext,
+  ) {
+    this.expiry = setTimeout(() => {
+      this.context.dropped(this, 'expired');
+      this.close(closeCodes.tokenExpired, 'access token expired');
+    }, Math.min(Math.max(0, expiresInMs), 2 ** 31 - 1));
+    socket.on('message', (data, isBinary) => this.receive(data, isBinary));
+    socket.on('pong', () => {
+      this.alive = true;
+    });
+    socket.on('close', () => this.teardown());
+    socket.on('error', () => this.teardown());
+  }
+
+  get userId(): string {
+    return this.principal.userId;
+  }
+
+  send(frame: string | Buffer, type: MessageType): boolean {
+    if (this.ended || this.socket.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(frame, { binary: false });
+    this.context.sent(type);
+    return this.withinLimit();
+  }
+
+  hold(bytes: number): boolean {
+    this.heldBytes += bytes;
+    return this.withinLimit();
+  }
+
+  release(bytes: number): void {
+    this.heldBytes -= bytes;
+  }
+
+  async room(): Promise<void> {
+    while (!this.ended && this.socket.bufferedAmount + this.heldBytes > this.context.maxBufferBytes / 2) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  end(subscription: WorkspaceSubscription, error: ErrorMessage): void {
+    this.forget(subscription);
+    this.sendError(error);
+  }
+
+  /** Sends a ping; a connection that did not answer the previous one is cut. */
+  heartbeat(): void {
+    if (!this.alive) {
+      this.context.dropped(this, 'dead');
+      this.socket.terminate();
+      this.teardown();
+      return;
+    }
+    this.alive = false;
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.ping();
+  }
+
+  /** Queues a close frame and stops everything; the socket is cut if the client does not read it in time. */
+  close(code: number, reason: string): void {
+    if (this.ended) return;
+    this.teardown();
+    this.socket.close(code, reason);
+    setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  private withinLimit(): boolean {
+    if (this.ended) return false;
+    if (this.socket.bufferedAmount + this.heldBytes <= this.context.maxBufferBytes) return true;
+    this.context.dropped(this, 'slow');
+    this.close(closeCodes.tryAgainLater, 'too slow: resume with after');
+    return false;
+  }
+
+  private receive(data: RawData, isBinary: boolean): void {
+    this.alive = true;
+    if (this.ended) return;
+    if (this.inboxSize >= MAX_INBOX) {
+      this.close(closeCodes.policyViolation, 'too many messages waiting');
+      return;
+    }
+    this.inboxSize += 1;
+    const frame = isBinary ? '' : rawText(data);
+    this.inbox = this.inbox
+      .then(() => this.handle(frame))
+      .catch((error: unknown) => this.context.failed(error, 'realtime client message'))
+      .finally(() => {
+        this.inboxSize -= 1;
+      });
+  }
+
+  private async handle(frame: string): Promise<void> {
+    if (this.ended) return;
+    const parsed = parseClientMessage(frame);
+    if (!parsed.ok) {
+      this.sendError(parsed.error);
+      return;
+    }
+    const { message } = parsed;
+    const existing = this.subscriptions.get(message.workspaceId);
+    if (existing) this.forget(existing);
+    if (message.type === 'unsubscribe') return;
+    if (this.subscriptions.size >= MAX_SUBSCRIPTIONS) {
+      this.sendError({ type: 'error', code: 'too-many-subscriptions', workspaceId: message.workspaceId, message: `At most ${MAX_SUBSCRIPTIONS} subscriptions per connection.` });
+      return;
+    }
+    // registered before membership is read and the log replayed: live events from now on are held, none is missed
+    const subscription = new WorkspaceSubscription(message.workspaceId, message.after ?? this.context.feedPosition() ?? 0n, this);
+    this.subscriptions.set(message.workspaceId, subscription);
+    this.context.register(subscription);
+    let membership: Membership | undefined;
+    try {
+      membership = await this.context.membership(this.principal, message.workspaceId);
+    } catch (error) {
+      this.context.failed(error, 'realtime membership check');
+      this.end(subscription, { type: 'error', code: 'subscription-failed', workspaceId: message.workspaceId, message: 'The subscription failed; subscribe again.' });
+      return;
+    }
+    if (subscription.isClosed) return;
+    if (!membership) {
+      this.end(subscription, { type: 'error', code: 'workspace-not-found', workspaceId: message.workspaceId, message: 'The workspace was not found.' });
+      return;
+    }
+    // not awaited: other messages (an unsubscribe) are handled while the replay runs
+    void this.context.startSubscription(subscription, membership).catch((error: unknown) => {
+      if (subscription.isClosed) return;
+      this.context.failed(error, 'realtime replay');
+      this.end(subscription, { type: 'error', code: 'subscription-failed', workspaceId: message.workspaceId, message: 'The subscription failed; subscribe again with after.' });
+    });
+  }
+
+  private sendError(error: ErrorMessage): void {
+    if (this.ended || this.socket.readyState !== WebSocket.OPEN) return;
+    this.socket.send(errorMessage(error));
+    this.context.sent('error');
+  }
+
+  private forget(subscription: WorkspaceSubscription): void {
+    subscription.close();
+    this.context.unregister(subscription);
+    if (this.subscriptions.get(subscription.workspaceId) === subscription) this.subscriptions.delete(subscription.workspaceId);
+  }
+
+  private teardown(): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.expiry);
+    for (const subscription of this.subscriptions.values()) {
+      subscription.close();
+      this.context.unregister(subscription);
+    }
+    this.subscriptions.clear();
+    this.context.closed(this);
+  }
+}
+
+function rawText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}

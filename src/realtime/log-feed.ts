@@ -1,0 +1,72 @@
+import type { EventStore, Position, Subscription } from '../eventstore/port';
+import type { Logger } from '../platform/logger';
+import { FeedEvent, type LiveFeed } from './feed';
+
+export interface LogFeedOptions {
+  store: EventStore;
+  logger: Logger;
+  /** Wait before subscribing again after the subscription failed (default 1000 ms). */
+  retryMs?: number;
+}
+
+/**
+ * The feed without Kafka: one catch-up subscription to the log for the whole process
+ * (LISTEN/NOTIFY wakes it on PostgreSQL), from the head at start. Should the subscription
+ * fail, it subscribes again after the last position it handed over, so nothing is skipped
+ * or repeated.
+ *
+ * ```ts
+ * const feed = new LogFeed({ store, logger });
+ * await feed.start((event) => gateway.dispatch(event));
+ * ```
+ */
+export class LogFeed implements LiveFeed {
+  readonly kind = 'log';
+  private current: Position | undefined;
+  private subscription: Subscription | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private wakeRetry: (() => void) | undefined;
+
+  constructor(private readonly options: LogFeedOptions) {}
+
+  get position(): Position | undefined {
+    return this.current;
+  }
+
+  async start(deliver: (event: FeedEvent) => void): Promise<void> {
+    this.current = await this.options.store.headPosition();
+    this.running = this.run(deliver);
+  }
+
+  private async run(deliver: (event: FeedEvent) => void): Promise<void> {
+    while (!this.stopped) {
+      const subscription = this.options.store.subscribe({ after: this.current });
+      this.subscription = subscription;
+      try {
+        for await (const event of subscription) {
+          if (this.current !== undefined && event.position <= this.current) continue;
+          this.current = event.position;
+          deliver(new FeedEvent(event));
+        }
+      } catch (error) {
+        if (this.stopped) return;
+        this.options.logger.warn({ err: error, position: this.current?.toString() }, 'realtime feed: the log subscription failed; subscribing again');
+        await subscription.close().catch(() => undefined);
+        await new Promise<void>((resolve) => {
+          this.wakeRetry = resolve;
+          this.retryTimer = setTimeout(resolve, this.options.retryMs ?? 1000);
+        });
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    this.wakeRetry?.();
+    await this.subscription?.close();
+    await this.running;
+  }
+}
