@@ -1,8 +1,9 @@
+import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/principal';
 import type { Position } from '../eventstore/port';
 import { closeCodes, type ErrorMessage, errorMessage, parseClientMessage } from './protocol';
-import { type Membership, type SubscriptionHost, WorkspaceSubscription } from './subscription';
+import { type Membership, type ReadLogPage, type SubscriptionHost, WorkspaceSubscription } from './subscription';
 
 export type UserPrincipal = Extract<Principal, { kind: 'user' }>;
 export type MessageType = 'event' | 'caught-up' | 'metrics' | 'error';
@@ -16,8 +17,8 @@ export interface ConnectionContext {
   feedPosition(): Position | undefined;
   /** Checks membership now (from the workspace's stream); undefined when the user may not subscribe. */
   membership(principal: UserPrincipal, workspaceId: string): Promise<Membership | undefined>;
-  /** Replays the log for a subscription, then switches it to live. */
-  startSubscription(subscription: WorkspaceSubscription, membership: Membership): Promise<void>;
+  /** Reads the log for replays. */
+  readPage: ReadLogPage;
   register(subscription: WorkspaceSubscription): void;
   unregister(subscription: WorkspaceSubscription): void;
   sent(type: MessageType): void;
@@ -31,7 +32,7 @@ export const MAX_SUBSCRIPTIONS = 100;
 /** Client messages waiting to be handled before the client is cut off (it sends faster than it is answered). */
 const MAX_INBOX = 32;
 /** After a close frame is queued, how long a client may take to read it before the socket is cut. */
-const CLOSE_GRACE_MS = 5000;
+const CLOSE_GRACE_MS = 10_000;
 
 /**
  * One client's socket: its subscriptions, its messages handled one at a time, the byte
@@ -49,6 +50,8 @@ export class RealtimeConnection implements SubscriptionHost {
 
   constructor(
     readonly socket: WebSocket,
+    /** The TCP socket under it: its 'drain' paces replays. */
+    private readonly transport: Duplex,
     readonly principal: UserPrincipal,
     expiresInMs: number,
     private readonly context: ConnectionContext,
@@ -85,9 +88,24 @@ export class RealtimeConnection implements SubscriptionHost {
     this.heldBytes -= bytes;
   }
 
+  congested(): boolean {
+    return this.socket.bufferedAmount + this.heldBytes > this.context.maxBufferBytes / 2;
+  }
+
   async room(): Promise<void> {
-    while (!this.ended && this.socket.bufferedAmount + this.heldBytes > this.context.maxBufferBytes / 2) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    while (!this.ended && this.congested()) {
+      // 'drain' when the socket emptied its buffer; the timer covers writes that never filled it
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.transport.off('drain', done);
+          this.transport.off('close', done);
+          resolve();
+        };
+        const timer = setTimeout(done, 50);
+        this.transport.once('drain', done);
+        this.transport.once('close', done);
+      });
     }
   }
 
@@ -174,7 +192,7 @@ export class RealtimeConnection implements SubscriptionHost {
       return;
     }
     // not awaited: other messages (an unsubscribe) are handled while the replay runs
-    void this.context.startSubscription(subscription, membership).catch((error: unknown) => {
+    void subscription.start(this.context.readPage, membership).catch((error: unknown) => {
       if (subscription.isClosed) return;
       this.context.failed(error, 'realtime replay');
       this.end(subscription, { type: 'error', code: 'subscription-failed', workspaceId: message.workspaceId, message: 'The subscription failed; subscribe again with after.' });

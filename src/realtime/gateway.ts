@@ -12,7 +12,10 @@ import { type ConnectionContext, type DropReason, type MessageType, RealtimeConn
 import type { FeedEvent, LiveFeed } from './feed';
 import { authenticateUpgrade, BEARER_PROTOCOL, type Handshake, refuseUpgrade, upgradeToken } from './handshake';
 import { closeCodes, MAX_CLIENT_MESSAGE_BYTES } from './protocol';
+import { Semaphore } from './semaphore';
 import type { Membership, WorkspaceSubscription } from './subscription';
+
+const MAX_CONCURRENT_REPLAY_READS = 8;
 
 /** The path the gateway upgrades (API.md "Live updates"). */
 export const REALTIME_PATH = '/v1/realtime';
@@ -47,6 +50,8 @@ export class RealtimeGateway {
   private readonly servers = new Set<Server>();
   private readonly context: ConnectionContext;
   private readonly sentCounters: Record<MessageType, { inc(): void }>;
+  /** Replay reads of the log at once: a reconnect storm queues instead of flooding the database and memory. */
+  private readonly replayReads = new Semaphore(MAX_CONCURRENT_REPLAY_READS);
   private heartbeat: NodeJS.Timeout | undefined;
   private closing = false;
 
@@ -65,7 +70,7 @@ export class RealtimeGateway {
       maxBufferBytes: options.maxBufferBytes,
       feedPosition: () => options.feed.position,
       membership: (principal, workspaceId) => this.membership(principal, workspaceId),
-      startSubscription: (subscription, membership) => subscription.start(options.deps.store, membership),
+      readPage: (after, maxCount) => this.replayReads.run(() => options.deps.store.readAll({ after, maxCount })),
       register: (subscription) => {
         let set = this.byWorkspace.get(subscription.workspaceId);
         if (!set) this.byWorkspace.set(subscription.workspaceId, (set = new Set()));
@@ -140,7 +145,7 @@ export class RealtimeGateway {
     }
     this.wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const expiresInMs = handshake.expiresAt.getTime() - this.options.deps.now().getTime();
-      const connection = new RealtimeConnection(ws, handshake.principal, expiresInMs, this.context);
+      const connection = new RealtimeConnection(ws, socket, handshake.principal, expiresInMs, this.context);
       this.connections.add(connection);
       let mine = this.byUser.get(connection.userId);
       if (!mine) this.byUser.set(connection.userId, (mine = new Set()));

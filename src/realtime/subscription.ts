@@ -1,5 +1,5 @@
 import type { WorkspaceRole } from '../domain/workspace/roles';
-import type { EventStore, Position } from '../eventstore/port';
+import type { Position, RecordedEvent } from '../eventstore/port';
 import { FeedEvent } from './feed';
 import { MetricsCoalescer, type Totals } from './metrics-coalescer';
 import { caughtUpMessage, type ErrorMessage, metricsMessage } from './protocol';
@@ -13,7 +13,9 @@ export interface SubscriptionHost {
   /** Counts bytes held for the client beside the socket's buffer; false when that closed the connection (too slow). */
   hold(bytes: number): boolean;
   release(bytes: number): void;
-  /** Resolves when the socket's buffer has room again (replay flow control), or when the connection closes. */
+  /** True when more than half the limit waits for the client: a replay pauses until `room()`. */
+  congested(): boolean;
+  /** Resolves when the socket's buffer has room again, or when the connection closes. */
   room(): Promise<void>;
   /** The subscription ended on the server's side: tell the client, forget the subscription. */
   end(subscription: WorkspaceSubscription, error: ErrorMessage): void;
@@ -25,8 +27,11 @@ export interface Membership {
   revision: bigint;
 }
 
-/** Events read per page of a resume replay. */
-const REPLAY_PAGE = 500;
+/** Reads a page of the log after a position (the gateway bounds how many run at once). */
+export type ReadLogPage = (after: Position, maxCount: number) => Promise<RecordedEvent[]>;
+
+/** Events read per page of a resume replay: a page stays in memory until the client has taken it. */
+const REPLAY_PAGE = 200;
 /** At most one `metrics` message per post per second. */
 const METRICS_INTERVAL_MS = 1000;
 
@@ -80,18 +85,17 @@ export class WorkspaceSubscription {
   }
 
   /** Replays the log after the checkpoint for a member with `membership`, then goes live. */
-  async start(store: EventStore, membership: Membership): Promise<void> {
+  async start(readPage: ReadLogPage, membership: Membership): Promise<void> {
     this.membership = membership;
     for (;;) {
-      await this.host.room();
-      if (this.closed) return;
-      const page = await store.readAll({ after: this.checkpoint, maxCount: REPLAY_PAGE });
-      if (this.closed) return;
+      const page = await readPage(this.checkpoint, REPLAY_PAGE);
       for (const event of page) {
+        if (this.host.congested()) await this.host.room();
+        if (this.closed) return;
         if (event.metadata.workspaceId === this.workspaceId) this.apply(new FeedEvent(event));
         else this.checkpoint = event.position;
-        if (this.closed) return;
       }
+      if (this.closed) return;
       if (page.length < REPLAY_PAGE) break;
     }
     const held = this.held;

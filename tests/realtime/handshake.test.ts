@@ -39,7 +39,7 @@ describe('realtime handshake', () => {
     const workspaceId = await bed.api.createWorkspace(owner);
     const key = await bed.api.http.post(`/v1/workspaces/${workspaceId}/api-keys`).set(owner.auth).send({ name: 'collector', scopes: ['analytics:read'] });
     expect(key.status).toBe(201);
-    const attempts = [
+    const attempts: Record<string, string>[] = [
       {},
       { 'Sec-WebSocket-Protocol': 'bearer, not-a-jwt' },
       { 'Sec-WebSocket-Protocol': `bearer, ${owner.accessToken.slice(0, -4)}AAAA` },
