@@ -13,8 +13,8 @@ export type DropReason = 'slow' | 'dead' | 'expired';
 export interface ConnectionContext {
   /** Largest number of bytes the client may have waiting (socket buffer plus held events). */
   maxBufferBytes: number;
-  /** The feed's position: where a subscription without `after` starts. */
-  feedPosition(): Position | undefined;
+  /** Where a subscription without `after` starts: the feed's position (the head of the log before the feed knows it). */
+  livePosition(): Promise<Position>;
   /** Checks membership now (from the workspace's stream); undefined when the user may not subscribe. */
   membership(principal: UserPrincipal, workspaceId: string): Promise<Membership | undefined>;
   /** Reads the log for replays. */
@@ -175,12 +175,13 @@ export class RealtimeConnection implements SubscriptionHost {
       return;
     }
     // registered before membership is read and the log replayed: live events from now on are held, none is missed
-    const subscription = new WorkspaceSubscription(message.workspaceId, message.after ?? this.context.feedPosition() ?? 0n, this);
+    const subscription = new WorkspaceSubscription(message.workspaceId, message.after ?? 0n, this);
     this.subscriptions.set(message.workspaceId, subscription);
     this.context.register(subscription);
     let membership: Membership | undefined;
     try {
       membership = await this.context.membership(this.principal, message.workspaceId);
+      if (message.after === undefined) subscription.checkpoint = await this.context.livePosition();
     } catch (error) {
       this.context.failed(error, 'realtime membership check');
       this.end(subscription, { type: 'error', code: 'subscription-failed', workspaceId: message.workspaceId, message: 'The subscription failed; subscribe again.' });

@@ -68,7 +68,7 @@ export class RealtimeGateway {
     this.sentCounters = { event: sent.labels('event'), 'caught-up': sent.labels('caught-up'), metrics: sent.labels('metrics'), error: sent.labels('error') };
     this.context = {
       maxBufferBytes: options.maxBufferBytes,
-      feedPosition: () => options.feed.position,
+      livePosition: async () => options.feed.position ?? (await options.deps.store.headPosition()) ?? 0n,
       membership: (principal, workspaceId) => this.membership(principal, workspaceId),
       readPage: (after, maxCount) => this.replayReads.run(() => options.deps.store.readAll({ after, maxCount })),
       register: (subscription) => {

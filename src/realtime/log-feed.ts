@@ -22,6 +22,7 @@ export interface LogFeedOptions {
  */
 export class LogFeed implements LiveFeed {
   readonly kind = 'log';
+  /** Undefined until the head of the log was read (or while the log is empty). */
   private current: Position | undefined;
   private subscription: Subscription | undefined;
   private running: Promise<void> | undefined;
@@ -35,16 +36,22 @@ export class LogFeed implements LiveFeed {
     return this.current;
   }
 
+  /** Resolves at once: should the log be unreachable, the feed keeps trying (and `/readyz` shows the log down). */
   async start(deliver: (event: FeedEvent) => void): Promise<void> {
-    this.current = await this.options.store.headPosition();
     this.running = this.run(deliver);
   }
 
   private async run(deliver: (event: FeedEvent) => void): Promise<void> {
+    let started = false;
     while (!this.stopped) {
-      const subscription = this.options.store.subscribe({ after: this.current });
-      this.subscription = subscription;
+      let subscription: Subscription | undefined;
       try {
+        if (!started) {
+          this.current = await this.options.store.headPosition();
+          started = true;
+        }
+        subscription = this.options.store.subscribe({ after: this.current });
+        this.subscription = subscription;
         for await (const event of subscription) {
           if (this.current !== undefined && event.position <= this.current) continue;
           this.current = event.position;
@@ -52,8 +59,8 @@ export class LogFeed implements LiveFeed {
         }
       } catch (error) {
         if (this.stopped) return;
-        this.options.logger.warn({ err: error, position: this.current?.toString() }, 'realtime feed: the log subscription failed; subscribing again');
-        await subscription.close().catch(() => undefined);
+        this.options.logger.warn({ err: error, position: this.current?.toString() }, 'realtime feed: the log cannot be read; trying again');
+        await subscription?.close().catch(() => undefined);
         await new Promise<void>((resolve) => {
           this.wakeRetry = resolve;
           this.retryTimer = setTimeout(resolve, this.options.retryMs ?? 1000);

@@ -28,7 +28,7 @@ export async function startRealtimeTestBed(options: { heartbeatMs?: number; maxB
   const server = await listen(api.app, 0, '127.0.0.1');
   const metrics = createMetrics();
   const gateway = await startRealtime({
-    config: { heartbeatMs: options.heartbeatMs ?? 15_000, maxBufferBytes: options.maxBufferBytes ?? 1_048_576 },
+    config: { realtime: { heartbeatMs: options.heartbeatMs ?? 15_000, maxBufferBytes: options.maxBufferBytes ?? 1_048_576 }, eventStore: { kind: 'postgres' } },
     deps: api.assembly.deps,
     server,
     logger: createLogger('silent'),
