@@ -12,7 +12,6 @@ import type { Position, RecordedEvent } from '../eventstore/port';
  * - `goingAway` 1001: the server is shutting down; reconnect (to any instance) and resume.
  * - `policyViolation` 1008: the client sent messages faster than they are answered.
  * - `messageTooBig` 1009: a client message over the size limit (sent by `ws` itself).
- * - `internalError` 1011: the gateway lost its feed; reconnect and resume.
  * - `tryAgainLater` 1013: the client read too slowly and its send buffer passed the limit; reconnect and resume.
  * - `tokenExpired` 4001: the access token expired; refresh it, reconnect and resume.
  * - `accessRevoked` 4003: the user was deactivated; do not reconnect with this session.
@@ -21,7 +20,6 @@ export const closeCodes = {
   goingAway: 1001,
   policyViolation: 1008,
   messageTooBig: 1009,
-  internalError: 1011,
   tryAgainLater: 1013,
   tokenExpired: 4001,
   accessRevoked: 4003,
