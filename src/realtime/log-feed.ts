@@ -49,6 +49,8 @@ export class LogFeed implements LiveFeed {
         if (!started) {
           this.current = await this.options.store.headPosition();
           started = true;
+          // stopped while reading the head: there is no subscription yet for stop() to close
+          if (this.stopped) return;
         }
         subscription = this.options.store.subscribe({ after: this.current });
         this.subscription = subscription;
