@@ -125,7 +125,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     teardown.add('HTTP server', () => closeServer(server, config.shutdownTimeoutMs));
     if (config.roles.includes('api')) {
       // closed before the HTTP server, which waits for its sockets
-      const gateway = await startRealtime({ config, deps: api.deps, server, logger, metrics });
+      const gateway = await startRealtime({ config, deps: api.deps, server, logger, metrics, bus });
       teardown.add('realtime gateway', () => gateway.close());
     }
     logger.info({ address: server.address(), eventStore: config.eventStore.kind, roles: config.roles }, 'Postledger is listening');
