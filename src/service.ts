@@ -9,6 +9,7 @@ import { projectionMigrations, projections } from './projections';
 import { projectionsCheck, registerProjectionMetrics } from './projections/health';
 import { Projector } from './projections/projector';
 import { readModelDb } from './projections/read-models';
+import { HeadSigner } from './audit/heads';
 import { buildApi } from './http/api';
 import { createApp } from './http/app';
 import { closeServer, listen } from './http/server';
@@ -69,7 +70,11 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       teardown.add('Redis client', () => redis.disconnect());
       readinessChecks.push(redisCheck(redis));
     }
-    const { store } = await openEventStore(config, database, logger, teardown);
+    // `rawStore` is the log as stored. The audit chain (its projection and verification) must
+    // always get this one, never a reader that decrypts or erases personal data, so that the
+    // chain keeps verifying after a person's key is destroyed. `store` is what everything else reads.
+    const { store: rawStore } = await openEventStore(config, database, logger, teardown);
+    const store: EventStore = rawStore;
     readinessChecks.push({ name: 'eventstore', check: () => store.ping() });
     // opened before its publishers and consumers, so closed after them
     const bus = openMessageBus(config, logger);
@@ -80,6 +85,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       config,
       pool: database.pool,
       store,
+      rawStore,
       logger,
       redis,
       metrics,
@@ -89,7 +95,9 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
     if (config.roles.includes('projector')) {
       const db = readModelDb(database.pool);
       const lockConnection = { connectionString: database.connectionString };
-      const projectors = projections.map((projection) => new Projector({ db, store, projection, lockConnection, logger }));
+      const projectors = projections.map(
+        (projection) => new Projector({ db, store: projection.storedForm ? rawStore : store, projection, lockConnection, logger }),
+      );
       for (const projector of projectors) {
         projector.start();
         teardown.add(`projection ${projector.name}`, () => projector.stop());
@@ -106,6 +114,9 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       });
       dueActions.start();
       teardown.add('process managers', () => dueActions.stop());
+      const headSigner = new HeadSigner(api.deps.auditHeads, config.audit.headIntervalMs, logger);
+      headSigner.start();
+      teardown.add('audit head signer', () => headSigner.stop());
     }
     if (config.roles.includes('relay')) {
       const relay = new Relay({

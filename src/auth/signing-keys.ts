@@ -33,6 +33,8 @@ export interface SigningKeyOptions {
   previousPublicKeysJwks?: string | { keys: unknown[] };
   /** The service's data directory; a generated key lives in `<dataDir>/keys/`. */
   dataDir: string;
+  /** Where under `dataDir` a generated key is kept (default GENERATED_KEY_FILE); each use of a key has its own. */
+  keyFile?: string;
 }
 
 export const GENERATED_KEY_FILE = join('keys', 'access-token-ed25519.json');
@@ -49,7 +51,7 @@ export const GENERATED_KEY_FILE = join('keys', 'access-token-ed25519.json');
  * ```
  */
 export async function loadSigningKeys(options: SigningKeyOptions): Promise<SigningKeys> {
-  const privateKey = options.privateKeyPem === undefined ? await generatedKey(options.dataDir) : keyFromPem(options.privateKeyPem);
+  const privateKey = options.privateKeyPem === undefined ? await generatedKey(options.dataDir, options.keyFile ?? GENERATED_KEY_FILE) : keyFromPem(options.privateKeyPem);
   const current = await publicJwk(createPublicKey(privateKey), options.kid);
   const previous = await Promise.all(parseJwks(options.previousPublicKeysJwks).map((jwk) => publicJwk(importPublicJwk(jwk), jwk.kid)));
   const all = [current, ...previous];
@@ -73,11 +75,11 @@ function keyFromPem(pem: string): KeyObject {
 }
 
 /** Reads the generated key, or creates it; two processes starting together agree on one key. */
-async function generatedKey(dataDir: string): Promise<KeyObject> {
-  const directory = join(dataDir, 'keys');
-  const file = join(dataDir, GENERATED_KEY_FILE);
+async function generatedKey(dataDir: string, keyFile: string): Promise<KeyObject> {
+  const file = join(dataDir, keyFile);
+  const directory = dirname(file);
   // only the keys folder is private: DATA_DIR itself must stay reachable (the embedded PostgreSQL runs as another user)
-  await mkdir(dirname(directory), { recursive: true });
+  await mkdir(dataDir, { recursive: true });
   await mkdir(directory, { recursive: true, mode: 0o700 });
   await chmod(directory, 0o700);
   const existing = await readKeyFile(file);

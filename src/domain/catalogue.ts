@@ -1,5 +1,6 @@
 import { accountEvents } from './account/events';
 import { apiKeyEvents } from './apikey/events';
+import { auditReadEvents } from './audit/events';
 import { commentEvents } from './comment/events';
 import { engagementEvents } from './engagement/events';
 import { InvalidEventData, UnknownEventType, UnsupportedSchemaVersion } from './errors';
@@ -19,6 +20,7 @@ export const eventsByCategory = {
   engagement: engagementEvents,
   generation: generationEvents,
   apikey: apiKeyEvents,
+  auditread: auditReadEvents,
 } as const;
 
 const definitions = {
@@ -30,6 +32,7 @@ const definitions = {
   ...engagementEvents,
   ...generationEvents,
   ...apiKeyEvents,
+  ...auditReadEvents,
 };
 
 /** Any event of any aggregate. */

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
+import type { ChainHeads } from '../audit/heads';
 import type { AccessTokens } from '../auth/access-tokens';
 import type { ApiKeys } from '../auth/api-keys';
 import type { Credentials } from '../auth/credentials';
@@ -16,7 +17,12 @@ import type { RateLimiters } from './rate-limits';
 
 /** Everything the API's routes use, assembled once by the service. */
 export interface ApiDeps {
+  /** The log as the API reads it (decrypted, or erased, personal data). */
   store: EventStore;
+  /** The log as stored (the raw adapter): the tamper-evidence chain is verified against this. */
+  auditLog: EventStore;
+  /** Signed heads of the chain and the keys that verify them. */
+  auditHeads: ChainHeads;
   commands: CommandHandler;
   pool: Pool;
   credentials: Credentials;

@@ -8,6 +8,7 @@ import { Credentials } from '../auth/credentials';
 import { LogMailer, type Mailer } from '../auth/mailer';
 import { PasswordResets } from '../auth/password-resets';
 import { RefreshTokens } from '../auth/refresh-tokens';
+import { AUDIT_KEY_FILE, ChainHeads } from '../audit/heads';
 import { loadSigningKeys } from '../auth/signing-keys';
 import { CommandHandler } from '../commands/command-handler';
 import { domainEventCodec } from '../commands/event-codec';
@@ -34,9 +35,12 @@ export interface ApiAssembly {
 }
 
 export interface BuildApiOptions {
-  config: Pick<Config, 'auth' | 'dataDir' | 'rateLimits'> & Partial<Pick<Config, 'minPositionTimeoutMs'>>;
+  config: Pick<Config, 'auth' | 'dataDir' | 'rateLimits'> & Partial<Pick<Config, 'minPositionTimeoutMs' | 'audit'>>;
   pool: Pool;
+  /** The log the API reads and writes through. */
   store: EventStore;
+  /** The log as stored, for the audit chain's verification; defaults to `store`. */
+  rawStore?: EventStore;
   logger: Logger;
   redis?: Redis;
   /** The registry `/metrics` serves, for the counters of routes. */
@@ -53,6 +57,8 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiAssembly> {
   const keys = await loadSigningKeys({ ...config.auth, dataDir: config.dataDir });
   const deps: ApiDeps = {
     store,
+    auditLog: options.rawStore ?? store,
+    auditHeads: new ChainHeads(pool, await loadAuditKeys(config), now),
     commands: new CommandHandler(store, domainEventCodec),
     pool,
     credentials: new Credentials(pool),
@@ -81,4 +87,22 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiAssembly> {
   router.use('/docs', swaggerUi.serve, swaggerUi.setup(document));
   router.use(api.router);
   return { deps, router, document, close: () => deps.readYourWrites.close() };
+}
+
+/**
+ * The Ed25519 keys of signed audit heads: from configuration, or generated once under
+ * `<dataDir>/keys/` beside (never the same as) the access-token key.
+ *
+ * ```ts
+ * const heads = new ChainHeads(pool, await loadAuditKeys(config));
+ * ```
+ */
+export function loadAuditKeys(config: Pick<Config, 'dataDir'> & Partial<Pick<Config, 'audit'>>): ReturnType<typeof loadSigningKeys> {
+  return loadSigningKeys({
+    privateKeyPem: config.audit?.signingKeyPem,
+    kid: config.audit?.kid,
+    previousPublicKeysJwks: config.audit?.previousPublicKeysJwks,
+    dataDir: config.dataDir,
+    keyFile: AUDIT_KEY_FILE,
+  });
 }

@@ -40,6 +40,7 @@ export interface Config {
   /** What this process runs: `api` (the HTTP API), `projector` (projections and process managers), `relay` (the log to the message bus). */
   roles: ServiceRole[];
   realtime: RealtimeConfig;
+  audit: AuditConfig;
 }
 
 /** The WebSocket gateway of `/v1/realtime`. */
@@ -48,6 +49,17 @@ export interface RealtimeConfig {
   heartbeatMs: number;
   /** Bytes that may wait for one client before it is closed with 1013 (it resumes with `after`). */
   maxBufferBytes: number;
+}
+
+/** The tamper-evidence chain's signed heads. */
+export interface AuditConfig {
+  /** PKCS8 PEM of the Ed25519 key that signs chain heads; absent: generated once under `dataDir/keys`. */
+  signingKeyPem?: string;
+  kid?: string;
+  /** JWKS JSON of earlier public keys, still published so that old receipts verify. */
+  previousPublicKeysJwks?: string;
+  /** How often the chain head is signed (projector role). */
+  headIntervalMs: number;
 }
 
 export const SERVICE_ROLES = ['api', 'projector', 'relay'] as const;
@@ -87,7 +99,7 @@ export class ConfigError extends Error {
 /** Variables whose values may carry credentials: an error message shows them redacted. */
 const SECRET_BEARING = new Set(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING', 'REDIS_URL']);
 /** Variables that are secrets as a whole: an error message never shows their value. */
-const SECRET = new Set(['JWT_PRIVATE_KEY', 'AI_WEBHOOK_SECRET']);
+const SECRET = new Set(['JWT_PRIVATE_KEY', 'AI_WEBHOOK_SECRET', 'AUDIT_SIGNING_KEY']);
 
 const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
 
@@ -169,6 +181,10 @@ const schema = z
         .transform((v) => (v === 'all' ? [...SERVICE_ROLES] : [...new Set(v.split(',').map((r) => r.trim() as ServiceRole))]))
         .default([...SERVICE_ROLES]),
     ),
+    AUDIT_SIGNING_KEY: variable(text((v) => v.includes('BEGIN PRIVATE KEY'), 'must be a PKCS8 PEM private key (Ed25519)').optional()),
+    AUDIT_SIGNING_KID: variable(text((v) => /^[\w.-]{1,64}$/.test(v), 'must be 1–64 characters of letters, digits, _ . -').optional()),
+    AUDIT_PREVIOUS_PUBLIC_KEYS: variable(text(isJsonObject, 'must be a JWKS JSON object {"keys": [...]}').optional()),
+    AUDIT_HEAD_INTERVAL_MS: variable(integer(1000, 86_400_000).default(60_000)),
   })
   .superRefine((env, ctx) => {
     if (env.EVENT_STORE === 'eventstoredb' && env.EVENTSTORE_CONNECTION_STRING === undefined) {
@@ -227,6 +243,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     minPositionTimeoutMs: e.MIN_POSITION_TIMEOUT_MS,
     roles: e.ROLES,
     realtime: { heartbeatMs: e.REALTIME_HEARTBEAT_MS, maxBufferBytes: e.REALTIME_MAX_BUFFER_BYTES },
+    audit: {
+      signingKeyPem: e.AUDIT_SIGNING_KEY,
+      kid: e.AUDIT_SIGNING_KID,
+      previousPublicKeysJwks: e.AUDIT_PREVIOUS_PUBLIC_KEYS,
+      headIntervalMs: e.AUDIT_HEAD_INTERVAL_MS,
+    },
   };
 }
 

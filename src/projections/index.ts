@@ -1,3 +1,4 @@
+import { auditChainProjection } from '../audit/chain-projection';
 import { accountsProjection } from './accounts';
 import { checkpointMigrations } from './checkpoints';
 import { commentsProjection } from './comments';
@@ -10,7 +11,7 @@ import { pendingGenerationsProjection, postSchedulesProjection } from './schedul
 import { usersProjection } from './users';
 
 /** Every projection the service runs. */
-export const projections: Projection[] = [membershipsProjection, postSchedulesProjection, pendingGenerationsProjection, engagementProjection, publicationsProjection, postsProjection, commentsProjection, accountsProjection, usersProjection];
+export const projections: Projection[] = [membershipsProjection, postSchedulesProjection, pendingGenerationsProjection, engagementProjection, publicationsProjection, postsProjection, commentsProjection, accountsProjection, usersProjection, auditChainProjection];
 
 /** The checkpoint table and every projection's tables. */
 export const projectionMigrations = [...checkpointMigrations, ...projections.flatMap((p) => p.migrations)];

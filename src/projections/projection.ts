@@ -12,5 +12,10 @@ export interface Projection {
   name: string;
   filter: EventFilter;
   migrations: Migration[];
+  /**
+   * Reads the log as stored (the raw adapter), not through a reader that decrypts or erases
+   * personal data: the audit chain hashes what is stored.
+   */
+  storedForm?: boolean;
   apply(trx: Transaction<ReadModels>, events: readonly RecordedEvent[]): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AccountEvent } from '../../src/domain/account';
 import type { ApiKeyEvent } from '../../src/domain/apikey';
+import type { AuditReadEvent } from '../../src/domain/audit';
 import {
   catalogue,
   createCatalogue,
@@ -33,6 +34,7 @@ const everyDeciderCatalogued: Record<string, true> = {
   engagement: true satisfies Catalogued<EngagementEvent>,
   generation: true satisfies Catalogued<GenerationEvent>,
   apikey: true satisfies Catalogued<ApiKeyEvent>,
+  auditread: true satisfies Catalogued<AuditReadEvent>,
 };
 
 /** Every property name in a JSON Schema, with its path. */

@@ -148,9 +148,10 @@ export async function startTestApi(options: { rateLimits?: Partial<RateLimitConf
       const deadline = Date.now() + timeoutMs;
       for (const projector of projectors) {
         const { filter } = projections.find((p) => p.name === projector.name)!;
+        // a projection without a filter (the audit chain) reads every event
         const { rows } = await pool.query<{ p: string | null }>(
-          `select max(position) as p from pl_events where category = any($1::text[]) and type = any($2::text[])`,
-          [filter.categories, filter.types],
+          `select max(position) as p from pl_events where ($1::text[] is null or category = any($1::text[])) and ($2::text[] is null or type = any($2::text[]))`,
+          [filter.categories ?? null, filter.types ?? null],
         );
         const target = BigInt(rows[0]!.p ?? '0');
         while (projector.status.checkpoint < target) {

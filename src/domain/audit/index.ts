@@ -1,0 +1,1 @@
+export { auditReadEvents, type AuditReadEvent } from './events';
