@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import type { Principal } from '../auth/principal';
+import { effectiveScopes } from '../domain/apikey/scopes';
 import { userDecider } from '../domain/user/decider';
 import type { ApiDeps } from './api-deps';
 import { unauthenticated } from './api-errors';
@@ -23,7 +24,9 @@ export async function authenticate(deps: Pick<ApiDeps, 'accessTokens' | 'refresh
       // a deactivated user's keys stop working with their tokens
       const creator = await deps.commands.load(`user-${key.createdBy}`, userDecider);
       if (creator.state.status !== 'active') throw unauthenticated('The API key was created by a user who is no longer active.');
-      return { kind: 'apiKey', apiKeyId: key.apiKeyId, workspaceId: key.workspaceId, scopes: key.scopes, name: key.name };
+      // a platform scope (audit, replay) stands only while its creator keeps the platform role
+      const scopes = effectiveScopes(key.scopes, creator.state.platformRoles);
+      return { kind: 'apiKey', apiKeyId: key.apiKeyId, workspaceId: key.workspaceId, scopes, name: key.name };
     }
     default:
       throw unauthenticated('The Authorization header must be "Bearer <token>" or "ApiKey <key>".');

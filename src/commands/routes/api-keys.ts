@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../../auth/principal';
 import { apiKeyDecider, apiKeyScopes, type ApiKey, type ApiKeyScope } from '../../domain/apikey';
+import { platformScopeRoles } from '../../domain/apikey/scopes';
 import type { PlatformRole } from '../../domain/user/platform-roles';
 import { inCanonicalOrder } from '../../domain/values';
 import type { ApiDeps } from '../../http/api-deps';
@@ -38,8 +39,6 @@ const keySummaryView = z
   })
   .openapi('ApiKey');
 
-/** Scopes that reach beyond the workspace (audit, replay): only a holder of the matching platform role may grant them. */
-const PLATFORM_SCOPES: Partial<Record<ApiKeyScope, PlatformRole>> = { 'audit:read': 'auditor', 'events:read': 'analyst' };
 
 /** Create, list and revoke a workspace's API keys; managed by users only. */
 export const apiKeyRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
@@ -144,7 +143,7 @@ function refuseIdempotencyKey(req: Request): void {
 function assertMayGrant(principal: Principal, scopes: readonly ApiKeyScope[]): void {
   const roles: readonly PlatformRole[] = principal.kind === 'user' ? principal.platformRoles : [];
   for (const granted of scopes) {
-    const role = PLATFORM_SCOPES[granted];
+    const role = platformScopeRoles[granted];
     if (role !== undefined && !roles.includes(role)) throw new PermissionDenied(`Only a user with the platform role ${role} may grant the ${granted} scope.`);
   }
 }
