@@ -52,6 +52,7 @@ describe('startService', () => {
       'closed realtime gateway',
       'closed HTTP server',
       'closed relay',
+      'closed audit head signer',
       'closed process managers',
       ...[...projections].reverse().map((p) => `closed projection ${p.name}`),
       'closed read-your-writes listener',
