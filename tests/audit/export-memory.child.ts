@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   const after = process.memoryUsage().heapUsed;
   process.stdout.write(`${JSON.stringify({ status, lines, bytes, before, peak, after, fullWrites })}\n`);
   server.close();
+  await assembly.close();
   await store.close();
   await pool.end();
 }

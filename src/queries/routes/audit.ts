@@ -80,6 +80,7 @@ export const auditRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
     summary: 'The log for auditors, oldest first, with full metadata and chain links; filters combine with AND',
     tag: 'audit',
     auth: 'any',
+    reads: ['audit-chain'],
     query: eventsQuery,
     responses: { 200: { description: 'A page of events', schema: auditPage } },
     async handler({ req, res, query, principal }) {
@@ -103,6 +104,7 @@ export const auditRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
     tag: 'audit',
     auth: 'any',
     textParams: ['streamId'],
+    reads: ['audit-chain'],
     query: streamQuery,
     responses: { 200: { description: 'A page of the stream', schema: auditPage } },
     async handler({ req, res, query, principal }) {
@@ -126,6 +128,7 @@ export const auditRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
     summary: 'Recomputes the tamper-evidence chain from the log as stored and compares it with the kept links',
     tag: 'audit',
     auth: 'any',
+    reads: ['audit-chain'],
     responses: { 200: { description: 'What the verification found; ok is false when an event was changed, removed or inserted', schema: verifyView } },
     async handler({ req, res, principal }) {
       assertMayRead(principal, 'audit');
@@ -141,6 +144,8 @@ export const auditRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
     summary: 'The latest signed head of the chain (Ed25519) with the public keys that verify it: an auditor keeps it as a receipt',
     tag: 'audit',
     auth: 'any',
+    // the signed heads are kept by the head signer, not by a projection
+    reads: [],
     responses: { 200: { description: 'The signed head', schema: headView } },
     async handler({ req, res, principal }) {
       assertMayRead(principal, 'audit');

@@ -30,6 +30,7 @@ export const eventRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
     summary: 'The log from a position as NDJSON (one envelope a line), streamed with backpressure in constant memory',
     tag: 'replay',
     auth: 'any',
+    reads: [],
     query: replayQuery,
     responses: { 200: { description: 'application/x-ndjson: one event envelope (as in /v1/audit/events, without link) per line, oldest first' } },
     async handler({ req, res, query, principal }) {
