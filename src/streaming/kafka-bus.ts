@@ -19,6 +19,12 @@ export interface KafkaBusOptions {
   onHandlerError?: (error: unknown, message: ConsumedMessage) => void;
 }
 
+/**
+ * kafkajs's retries, capped at 5 s apart: after an outage the clients come back within seconds
+ * of the broker, and a publish fails within ≈ 10 s (the relay then retries it itself).
+ */
+const RETRY = { initialRetryTime: 200, maxRetryTime: 5000, retries: 5 };
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** kafkajs log levels to pino's; kafkajs's ERROR during an outage is its retry noise: a warning. */
@@ -108,7 +114,7 @@ export class KafkaBus implements MessageBus {
     const startAt = ownGroup && !options.fromBeginning ? await this.ends(options.topics) : [];
 
     // a short fetch wait: `stop` waits for the fetch in flight
-    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 500, retry: { retries: 10 } });
+    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 500, retry: RETRY });
     let stopping = false;
     const joined = new Promise<void>((resolve) => {
       const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -214,6 +220,7 @@ export class KafkaBus implements MessageBus {
       const producer = this.kafka.producer({
         idempotent: true,
         maxInFlightRequests: 1,
+        retry: RETRY,
         createPartitioner: Partitioners.DefaultPartitioner,
       });
       const connected = producer.connect().then(() => producer);
