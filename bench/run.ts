@@ -5,12 +5,14 @@
  */
 import { runCommandsBenchmark } from './commands';
 import { runEventStoreBenchmark } from './eventstore';
+import { runKafkaBenchmark } from './kafka';
 
 const BENCHMARKS: Record<string, { about: string; run: () => Promise<void> }> = {
   eventstore: {
     about: 'PostgresEventStore vs Emmett (PostgreSQL) vs raw INSERTs: appends, batch append, readStream, readAll',
     run: runEventStoreBenchmark,
   },
+  kafka: { about: 'outbound relay on a real Kafka broker: throughput over 100k events, end-to-end lag p50/p99 at 1,000 events/s', run: runKafkaBenchmark },
   commands: { about: 'HTTP write side with autocannon: create-post (vs the event store) and engagement batches of 1000 snapshots', run: runCommandsBenchmark },
 };
 

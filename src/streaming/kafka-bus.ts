@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Admin, type IHeaders, Kafka, type LogEntry, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { type Admin, type IHeaders, Kafka, type Message, type LogEntry, logLevel, Partitioners, type Producer } from 'kafkajs';
 import type { Logger } from '../platform/logger';
 import type { BusMessage, ConsumedMessage, ConsumeOptions, Consumer, MessageBus } from './bus';
 
@@ -75,6 +75,9 @@ export class KafkaBus implements MessageBus {
   /** Topics known to exist (created or seen), so `publish` asks the cluster once per topic. */
   private readonly known = new Map<string, Promise<void>>();
   private readonly consumers = new Set<Consumer>();
+  /** Publishes waiting for the request in flight to end. */
+  private readonly queued: { topic: string; messages: readonly BusMessage[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private inFlight: Promise<void> | undefined;
   private closed = false;
 
   constructor(private readonly options: KafkaBusOptions) {
@@ -93,16 +96,46 @@ export class KafkaBus implements MessageBus {
   }
 
   /** Resolves once the broker acknowledged every message (acks -1); rejects after kafkajs's retries. */
+  /**
+   * Resolves once the broker acknowledged every message (acks -1); rejects after kafkajs's
+   * retries. Publishes made while a request is in flight go together in the next request
+   * (one produce request for all their topics), in the order they were made.
+   */
   async publish(topic: string, messages: readonly BusMessage[]): Promise<void> {
     if (this.closed) throw new Error('the message bus is closed');
     if (messages.length === 0) return;
     await this.ensureTopic(topic);
-    const producer = await this.connectedProducer();
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+    await new Promise<void>((resolve, reject) => {
+      this.queued.push({ topic, messages, resolve, reject });
+      this.sendQueued();
     });
+  }
+
+  /** Sends what is queued as one request, unless one is in flight (it sends the rest when done). */
+  private sendQueued(): void {
+    if (this.inFlight || this.queued.length === 0) return;
+    const entries = this.queued.splice(0);
+    const byTopic = new Map<string, Message[]>();
+    for (const { topic, messages } of entries) {
+      const list = byTopic.get(topic) ?? [];
+      for (const m of messages) list.push({ key: m.key, value: m.value, headers: m.headers });
+      byTopic.set(topic, list);
+    }
+    this.inFlight = this.connectedProducer()
+      .then((producer) => producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }))
+      .then(
+        () => {
+          for (const entry of entries) entry.resolve();
+        },
+        (error: unknown) => {
+          // what was queued behind a failed request fails too: sent alone it could overtake it
+          for (const entry of [...entries, ...this.queued.splice(0)]) entry.reject(error);
+        },
+      )
+      .finally(() => {
+        this.inFlight = undefined;
+        this.sendQueued();
+      });
   }
 
   async consume(options: ConsumeOptions): Promise<Consumer> {

@@ -82,6 +82,17 @@ export function busContract(name: string, factory: BusFactory | undefined, skipR
       }
     });
 
+    it('keeps the order of publishes made at the same time, across topics', async () => {
+      const [first, second] = [freshTopic(), freshTopic()];
+      const seen: string[] = [];
+      const groupId = `g-${randomUUID()}`;
+      await bus.consume({ topics: [first, second], groupId, fromBeginning: true, handle: async (m) => void seen.push(`${m.topic === first ? 1 : 2}:${nOf(m)}`) });
+      await Promise.all(Array.from({ length: 30 }, (_, i) => bus.publish(i % 2 === 0 ? first : second, [message(`k${i % 2}`, i)])));
+      await until(() => seen.length === 30, '30 messages');
+      expect(seen.filter((s) => s.startsWith('1:'))).toEqual(Array.from({ length: 15 }, (_, i) => `1:${i * 2}`));
+      expect(seen.filter((s) => s.startsWith('2:'))).toEqual(Array.from({ length: 15 }, (_, i) => `2:${i * 2 + 1}`));
+    });
+
     it('gives each message of a group to one member only', async () => {
       const topic = freshTopic();
       const groupId = `g-${randomUUID()}`;
