@@ -127,20 +127,25 @@ export class Relay {
     this.state = 'running';
     this.log.info({ checkpoint: checkpoint.position?.toString() ?? null }, 'relay active');
 
+    // One send in flight at a time; what arrives meanwhile goes in the next one (up to a batch),
+    // so under a steady trickle each round trip carries everything that is waiting.
     let batch: RecordedEvent[] = [];
-    let sending: Promise<void> = Promise.resolve();
+    let inFlight: Promise<void> | undefined;
     let failure: unknown;
     const send = (): void => {
+      if (inFlight || batch.length === 0 || failure !== undefined) return;
       const events = batch;
       batch = [];
-      if (events.length === 0) return;
-      sending = sending.then(() =>
-        failure === undefined
-          ? this.sendWithRetries(events).catch((error: unknown) => {
-              failure = error;
-              void this.subscription?.close();
-            })
-          : undefined,
+      inFlight = this.sendWithRetries(events).then(
+        () => {
+          inFlight = undefined;
+          send();
+        },
+        (error: unknown) => {
+          failure = error;
+          inFlight = undefined;
+          void this.subscription?.close();
+        },
       );
     };
     const subscription = this.options.store.subscribe({
@@ -156,12 +161,12 @@ export class Relay {
         if (this.stopped || failure !== undefined) break;
         batch.push(event);
         if (batch.length >= this.batchSize) {
-          // one batch in flight while the next gathers: memory stays at two batches
-          await sending;
+          // a full batch waits for the one in flight (whose end sends it): memory stays at two batches
+          if (inFlight) await inFlight;
           send();
         }
       }
-      await sending;
+      while (inFlight) await inFlight;
     } finally {
       this.subscription = undefined;
       await subscription.close();
