@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Decider, DomainEvent } from '../domain/decider';
 import { WrongExpectedRevision } from '../eventstore/errors';
 import type { EventMetadata, EventStore, Position, RecordedEvent } from '../eventstore/port';
@@ -56,6 +56,13 @@ export interface HandleOptions<Command, Event extends DomainEvent, State> {
   maxAttempts?: number;
   /** The stream is new (its id was just made up): decide on the initial state without reading it. */
   newStream?: boolean;
+  /**
+   * Derives the event ids from this key instead of making them up: the same key gives the same
+   * ids, so a repeated command whose events are already stored appends nothing (the store's
+   * idempotency by event id; the result then reports the first append's revision and position).
+   * For commands carried by messages that may be delivered twice.
+   */
+  idempotencyKey?: string;
 }
 
 const PAGE = 10_000;
@@ -143,7 +150,13 @@ export class CommandHandler {
       try {
         const result = await this.store.appendToStream(
           streamId,
-          events.map((event) => ({ id: randomUUID(), type: event.type, schemaVersion: this.codec.schemaVersionOf(event.type), data: event.data, metadata })),
+          events.map((event, index) => ({
+            id: options.idempotencyKey === undefined ? randomUUID() : derivedEventId(options.idempotencyKey, streamId, index),
+            type: event.type,
+            schemaVersion: this.codec.schemaVersionOf(event.type),
+            data: event.data,
+            metadata,
+          })),
           { expectedRevision: loaded.revision ?? 'no_stream' },
         );
         const state = events.reduce((s, e) => decider.evolve(s, e), loaded.state);
@@ -157,4 +170,20 @@ export class CommandHandler {
       }
     }
   }
+}
+
+/**
+ * A UUID (version 8, RFC 9562) that is a function of its inputs: the `index`-th event a
+ * command with `key` appends to `streamId`.
+ *
+ * ```ts
+ * derivedEventId('msg-1', 'post-…', 0) === derivedEventId('msg-1', 'post-…', 0); // true
+ * ```
+ */
+export function derivedEventId(key: string, streamId: string, index: number): string {
+  const bytes = createHash('sha256').update(`${key}\n${streamId}\n${index}`).digest().subarray(0, 16);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x80;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CommandHandler, ConcurrencyConflict, PreconditionFailed, type EventCodec } from '../../src/commands/command-handler';
+import { CommandHandler, ConcurrencyConflict, derivedEventId, PreconditionFailed, type EventCodec } from '../../src/commands/command-handler';
 import type { Decider, DomainEvent } from '../../src/domain/decider';
 import { PostgresEventStore } from '../../src/eventstore/postgres/store';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -104,6 +104,23 @@ describe('CommandHandler', () => {
 
   it('passes other append errors through', async () => {
     await expect(handler.handle({ streamId: 'Bad Stream', decider: counter, command: { type: 'Increment', by: 1 }, metadata })).rejects.toThrow(/streamId/);
+  });
+
+  it('derives event ids from an idempotency key, so the same command again appends nothing even on a state that would accept it', async () => {
+    const id = streamId();
+    const once = await handler.handle({ streamId: id, decider: counter, command: { type: 'Increment', by: 2 }, metadata, idempotencyKey: 'message-1' });
+    const [stored] = await store.readStream(id);
+    expect(stored!.id).toBe(derivedEventId('message-1', id, 0));
+    expect(stored!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    // the counter would add 2 again; the derived ids are already stored, so the store writes nothing
+    const again = await handler.handle({ streamId: id, decider: counter, command: { type: 'Increment', by: 2 }, metadata, idempotencyKey: 'message-1' });
+    expect(again.position).toBe(once.position);
+    expect(await store.readStream(id)).toHaveLength(1);
+    // another key is another command
+    await handler.handle({ streamId: id, decider: counter, command: { type: 'Increment', by: 2 }, metadata, idempotencyKey: 'message-2' });
+    expect(await store.readStream(id)).toHaveLength(2);
+    expect(derivedEventId('message-1', id, 1)).not.toBe(derivedEventId('message-1', id, 0));
+    expect(derivedEventId('message-1', streamId(), 0)).not.toBe(derivedEventId('message-1', id, 0));
   });
 
   it('loads streams longer than one page', async () => {

@@ -1,13 +1,10 @@
-import { generationDecider, type GenerationCommand } from '../../domain/generation';
-import { httpUrlSchema } from '../../domain/values';
 import type { Actor } from '../../eventstore/port';
 import type { ApiDeps } from '../../http/api-deps';
 import type { ApiRouter } from '../../http/api-router';
 import { eventMetadata, sendCommandResult } from '../../http/command-response';
 import { z } from '../../http/openapi';
-import { text } from '../../http/validation';
 import { SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS, signedJsonBody } from '../../http/webhook-signature';
-import { ResourceNotFound } from '../errors';
+import { generationErrorSchema, generationOutputSchema, recordGenerationResult } from '../generation-results';
 import type { RouteGroup } from '.';
 
 /** Who the AI service's results are recorded as. */
@@ -15,19 +12,10 @@ const AI_SERVICE: Actor = { type: 'system', id: 'ai-webhook' };
 /** Generous for the largest result (10 000 characters of text, 30 hashtags), even fully escaped. */
 const BODY_LIMIT_BYTES = 256 * 1024;
 
-// the domain checks what each kind must return, the exact lengths, and normalizes
-const output = z
-  .strictObject({
-    text: text(1, 10_000).optional(),
-    hashtags: z.array(text(1, 101)).min(1).max(30).optional().openapi({ description: 'With or without the leading #' }),
-    imageUrl: httpUrlSchema.optional(),
-  })
-  .openapi({ description: 'text for caption and rewrite, hashtags for hashtags, imageUrl for image' });
-
 const resultBody = z
   .discriminatedUnion('status', [
-    z.strictObject({ generationId: z.uuid(), status: z.literal('completed'), output }),
-    z.strictObject({ generationId: z.uuid(), status: z.literal('failed'), error: text(1, 2000) }),
+    z.strictObject({ generationId: z.uuid(), status: z.literal('completed'), output: generationOutputSchema }),
+    z.strictObject({ generationId: z.uuid(), status: z.literal('failed'), error: generationErrorSchema }),
   ])
   .openapi('AiGenerationResult');
 
@@ -46,20 +34,14 @@ export const aiWebhookRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
     before: signedJsonBody({ secret: deps.webhookSecret, now: () => deps.now(), limitBytes: BODY_LIMIT_BYTES }),
     responses: { 204: { description: 'Recorded, or already recorded' } },
     async handler({ req, res, body }) {
-      const generationId = body.generationId.toLowerCase();
-      const streamId = `generation-${generationId}`;
-      // the events belong to the generation's workspace, which never changes
-      const { state } = await deps.commands.load(streamId, generationDecider);
-      if (state.status === 'none') throw new ResourceNotFound('The generation');
-      const command: GenerationCommand =
-        body.status === 'completed' ? { type: 'CompleteGeneration', output: body.output, now: deps.now().toISOString() } : { type: 'FailGeneration', error: body.error };
-      const result = await deps.commands.handle({
-        streamId,
-        decider: generationDecider,
-        command,
-        metadata: eventMetadata(req, { workspaceId: state.workspaceId, actor: AI_SERVICE }),
+      const { generationId, ...result } = body;
+      const outcome = await recordGenerationResult(deps.commands, {
+        generationId,
+        result,
+        now: deps.now(),
+        metadata: (workspaceId) => eventMetadata(req, { workspaceId, actor: AI_SERVICE }),
       });
-      sendCommandResult(req, res, 204, undefined, result);
+      sendCommandResult(req, res, 204, undefined, outcome);
     },
   });
 };

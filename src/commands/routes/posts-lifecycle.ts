@@ -1,4 +1,3 @@
-import { httpUrlSchema } from '../../domain/values';
 import type { ApiDeps } from '../../http/api-deps';
 import type { ApiRouter } from '../../http/api-router';
 import type { ZodType } from 'zod';
@@ -6,6 +5,7 @@ import type { PostCommand } from '../../domain/post/commands';
 import type { Action } from '../../domain/permissions';
 import { z } from '../../http/openapi';
 import { isoTime, text } from '../../http/validation';
+import { publicationOutcomeFields, recordPublicationCommand } from '../publication-reports';
 import { commandHeaders, handlePostCommand, type PostActor, postPathIds, postView, sendPost } from './posts';
 import type { RouteGroup } from '.';
 
@@ -15,8 +15,8 @@ const rejectBody = z.strictObject({ reason: text(1, 1000) }).openapi('RejectPost
 const scheduleBody = z.strictObject({ at: isoTime().openapi({ description: 'After now, at most two years ahead', example: '2025-03-01T09:30:00+01:00' }) }).openapi('SchedulePostRequest');
 const publicationBody = z
   .discriminatedUnion('status', [
-    z.strictObject({ status: z.literal('published'), externalId: text(1, 200), url: httpUrlSchema }),
-    z.strictObject({ status: z.literal('failed'), error: text(1, 2000), retryable: z.boolean() }),
+    z.strictObject(publicationOutcomeFields.published),
+    z.strictObject(publicationOutcomeFields.failed),
   ])
   .openapi('PublicationReport');
 
@@ -107,6 +107,6 @@ export const postLifecycleRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) =
     outcome: 'The post, published, failed, or scheduled for a retry',
     action: 'post:record-publication',
     body: publicationBody,
-    command: (_actor, body, now) => ({ type: 'RecordPublication', now, ...body }),
+    command: (_actor, body, now) => recordPublicationCommand(body, now),
   });
 };
