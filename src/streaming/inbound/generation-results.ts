@@ -1,0 +1,34 @@
+import type { CommandHandler } from '../../commands/command-handler';
+import { recordGenerationResult } from '../../commands/generation-results';
+import { topics } from '../bus';
+import type { InboundTopic } from './inbound-consumer';
+import { generationResultMessage } from './messages';
+
+/**
+ * `postledger.ai.generation-results` → complete or fail the generation: the command the AI
+ * webhook runs, recorded as the system actor `ai-results`.
+ *
+ * ```ts
+ * await consumeInbound(generationResults({ commands, now: () => new Date() }), deps);
+ * ```
+ */
+export function generationResults(deps: { commands: CommandHandler; now: () => Date }): InboundTopic<typeof generationResultMessage> {
+  return {
+    topic: topics.generationResults,
+    groupId: 'postledger.inbound.generation-results',
+    actor: { type: 'system', id: 'ai-results' },
+    schema: generationResultMessage,
+    notFound: 'unknown-generation',
+    async process(payload, context) {
+      const { generationId, workspaceId, ...result } = payload;
+      await recordGenerationResult(deps.commands, {
+        generationId,
+        workspaceId,
+        result,
+        now: deps.now(),
+        metadata: context.metadata,
+        idempotencyKey: context.idempotencyKey,
+      });
+    },
+  };
+}
