@@ -1,7 +1,6 @@
-import type { CommandHandler } from '../../commands/command-handler';
 import { recordGenerationResult } from '../../commands/generation-results';
 import { topics } from '../bus';
-import type { InboundTopic } from './inbound-consumer';
+import { DEFAULT_GROUP_PREFIX, type InboundTopic, type InboundTopicDeps } from './inbound-consumer';
 import { generationResultMessage } from './messages';
 
 /**
@@ -12,10 +11,10 @@ import { generationResultMessage } from './messages';
  * await consumeInbound(generationResults({ commands, now: () => new Date() }), deps);
  * ```
  */
-export function generationResults(deps: { commands: CommandHandler; now: () => Date }): InboundTopic<typeof generationResultMessage> {
+export function generationResults(deps: InboundTopicDeps): InboundTopic<typeof generationResultMessage> {
   return {
     topic: topics.generationResults,
-    groupId: 'postledger.inbound.generation-results',
+    groupId: `${deps.groupPrefix ?? DEFAULT_GROUP_PREFIX}.generation-results`,
     actor: { type: 'system', id: 'ai-results' },
     schema: generationResultMessage,
     notFound: 'unknown-generation',

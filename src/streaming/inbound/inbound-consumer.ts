@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
+import type { CommandHandler } from '../../commands/command-handler';
 import { ResourceNotFound } from '../../commands/errors';
 import { PublicationAttemptMismatch } from '../../commands/publication-reports';
 import { DomainError } from '../../domain/errors';
@@ -30,6 +31,17 @@ export interface InboundTopic<Schema extends z.ZodType> {
   notFound: DeadLetterReason;
   /** Runs the payload's command; resolves once it is stored (or changed nothing). */
   process(payload: z.output<Schema>, context: InboundContext): Promise<void>;
+}
+
+/** The consumer groups are `<prefix>.generation-results` and `<prefix>.publish-results`. */
+export const DEFAULT_GROUP_PREFIX = 'postledger.inbound';
+
+/** What a topic's command needs. */
+export interface InboundTopicDeps {
+  commands: CommandHandler;
+  now: () => Date;
+  /** Of the consumer groups (default DEFAULT_GROUP_PREFIX); tests give each run its own. */
+  groupPrefix?: string;
 }
 
 export interface InboundDeps {

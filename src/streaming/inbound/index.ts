@@ -34,10 +34,13 @@ export async function startInboundConsumers(options: {
   logger: Logger;
   registry: Registry;
   now?: () => Date;
+  /** Of the consumer groups: `<prefix>.generation-results`, `<prefix>.publish-results` (default `postledger.inbound`). */
+  groupPrefix?: string;
 }): Promise<InboundConsumers> {
   const now = options.now ?? (() => new Date());
   const deps: InboundDeps = { bus: options.bus, logger: options.logger.child({ component: 'inbound' }), metrics: inboundMetrics(options.registry), now };
-  const specs = [generationResults({ commands: options.commands, now }), publishResults({ commands: options.commands, now })] as const;
+  const topicDeps = { commands: options.commands, now, groupPrefix: options.groupPrefix };
+  const specs = [generationResults(topicDeps), publishResults(topicDeps)] as const;
   const consumers: Consumer[] = [];
   try {
     // one at a time: each spec has its own payload type

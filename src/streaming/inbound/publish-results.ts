@@ -1,7 +1,6 @@
-import type { CommandHandler } from '../../commands/command-handler';
 import { recordPublicationReport } from '../../commands/publication-reports';
 import { topics } from '../bus';
-import type { InboundTopic } from './inbound-consumer';
+import { DEFAULT_GROUP_PREFIX, type InboundTopic, type InboundTopicDeps } from './inbound-consumer';
 import { publishResultMessage } from './messages';
 
 /**
@@ -13,10 +12,10 @@ import { publishResultMessage } from './messages';
  * await consumeInbound(publishResults({ commands, now: () => new Date() }), deps);
  * ```
  */
-export function publishResults(deps: { commands: CommandHandler; now: () => Date }): InboundTopic<typeof publishResultMessage> {
+export function publishResults(deps: InboundTopicDeps): InboundTopic<typeof publishResultMessage> {
   return {
     topic: topics.publishResults,
-    groupId: 'postledger.inbound.publish-results',
+    groupId: `${deps.groupPrefix ?? DEFAULT_GROUP_PREFIX}.publish-results`,
     actor: { type: 'system', id: 'publish-results' },
     schema: publishResultMessage,
     notFound: 'unknown-post',
