@@ -44,7 +44,7 @@ export interface PublicationReportInput {
   workspaceId: string;
   postId: string;
   outcome: PublicationOutcome;
-  /** The attempt the report is for, when the sender says (Kafka messages do): another one is PublicationAttemptMismatch. */
+  /** The attempt the report is for, when the sender says (Kafka messages do): while the post is publishing, another one is PublicationAttemptMismatch. */
   attempt?: number;
   now: Date;
   metadata: EventMetadata;
@@ -69,7 +69,8 @@ export async function recordPublicationReport(commands: CommandHandler, input: P
     decider: postDecider,
     command: (post) => {
       if (post.status === 'none' || post.workspaceId !== workspaceId) throw new ResourceNotFound('The post');
-      if (input.attempt !== undefined && input.attempt !== post.attempt) throw new PublicationAttemptMismatch(input.attempt, post.attempt);
+      // settled attempts are the domain's: a repeated report is a no-op, another one a conflict
+      if (input.attempt !== undefined && post.status === 'publishing' && input.attempt !== post.attempt) throw new PublicationAttemptMismatch(input.attempt, post.attempt);
       return recordPublicationCommand(input.outcome, input.now.toISOString());
     },
     metadata: input.metadata,
