@@ -30,6 +30,8 @@ export interface WorkerOptions {
   groupId: string;
   /** With no committed offset for the group, start at the topic's beginning (default: only new requests). */
   fromBeginning?: boolean;
+  /** Which requests this worker answers (default: all); e.g. a worker that serves some workspaces only. */
+  accept?: (envelope: Envelope<unknown>) => boolean;
   /** Called with each answer once the broker acknowledged it (for logs and tests). */
   onAnswer?: (answer: Answer) => void;
 }
@@ -59,6 +61,13 @@ export async function runWorker(
   // idempotent: a retried send is written once
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   const consumer = kafka.consumer({ groupId: options.groupId });
+  // started means ready: the consumer has joined its group and has its partitions
+  const joined = new Promise<void>((resolve) => {
+    const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
+      remove();
+      resolve();
+    });
+  });
   await producer.connect();
   try {
     await consumer.connect();
@@ -74,6 +83,7 @@ export async function runWorker(
           console.error(`${name}: skipping a value that is not JSON at ${route.topic} offset ${message.offset}`);
           return;
         }
+        if (options.accept && !options.accept(envelope)) return;
         const answer = route.answer(envelope);
         if (answer === undefined) return;
         const headers: Record<string, string> = { 'content-type': 'application/json' };
@@ -82,6 +92,7 @@ export async function runWorker(
         options.onAnswer?.(answer);
       },
     });
+    await joined;
   } catch (error) {
     await Promise.allSettled([consumer.disconnect(), producer.disconnect()]);
     throw error;
