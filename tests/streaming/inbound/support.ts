@@ -56,7 +56,8 @@ export async function startInboundHarness(bus: MessageBus, commands: CommandHand
       if (mine(message)) letters.push(message);
     },
   });
-  const inbound = await startInboundConsumers({ bus, commands, logger: createLogger('silent'), registry, groupPrefix });
+  const inbound = startInboundConsumers({ bus, commands, logger: createLogger('silent'), registry, groupPrefix });
+  await inbound.ready;
   return {
     bus,
     registry,
