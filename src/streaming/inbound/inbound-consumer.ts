@@ -5,7 +5,7 @@ import { ResourceNotFound } from '../../commands/errors';
 import { PublicationAttemptMismatch } from '../../commands/publication-reports';
 import { DomainError } from '../../domain/errors';
 import type { Actor, EventMetadata } from '../../eventstore/port';
-import { IdempotencyConflict } from '../../eventstore/errors';
+import { IdempotencyConflict, InvalidInput } from '../../eventstore/errors';
 import type { Logger } from '../../platform/logger';
 import { type Consumer, type ConsumedMessage, type MessageBus, topics } from '../bus';
 import { type DeadLetterReason, deadLetter, UnprocessableMessage } from './dead-letters';
@@ -115,6 +115,8 @@ export function unprocessable(error: unknown, notFound: DeadLetterReason): Unpro
   if (error instanceof ResourceNotFound) return new UnprocessableMessage(notFound, error.message);
   if (error instanceof PublicationAttemptMismatch) return new UnprocessableMessage('attempt-mismatch', error.message);
   if (error instanceof IdempotencyConflict) return new UnprocessableMessage('illegal-transition', error.message);
+  // the log refuses the event the answer makes (e.g. over MAX_EVENT_BYTES): it never will accept it
+  if (error instanceof InvalidInput) return new UnprocessableMessage('invalid-result', error.message);
   if (error instanceof DomainError) {
     const reason: DeadLetterReason = error.kind === 'notFound' ? notFound : error.kind === 'invalid' ? 'invalid-result' : 'illegal-transition';
     return new UnprocessableMessage(reason, `${error.code}: ${error.message}`);

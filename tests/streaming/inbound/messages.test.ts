@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ResourceNotFound } from '../../../src/commands/errors';
 import { PublicationAttemptMismatch } from '../../../src/commands/publication-reports';
 import { GenerationAlreadySettled, GenerationNotFound, InvalidGenerationOutput } from '../../../src/domain/generation';
-import { IdempotencyConflict } from '../../../src/eventstore/errors';
+import { IdempotencyConflict, InvalidInput } from '../../../src/eventstore/errors';
 import type { ConsumedMessage } from '../../../src/streaming/bus';
 import { DEAD_LETTER_HEADERS, deadLetter, UnprocessableMessage } from '../../../src/streaming/inbound/dead-letters';
 import { parsePayload, unprocessable } from '../../../src/streaming/inbound/inbound-consumer';
@@ -65,6 +65,7 @@ describe('unprocessable', () => {
     expect(unprocessable(new InvalidGenerationOutput('output.text', 'a caption generation returns text'), 'unknown-generation')).toMatchObject({ reason: 'invalid-result' });
     expect(unprocessable(new PublicationAttemptMismatch(1, 2), 'unknown-post')).toMatchObject({ reason: 'attempt-mismatch', detail: expect.stringContaining('attempt 1') });
     expect(unprocessable(new IdempotencyConflict('post-1', ['a']), 'unknown-post')).toMatchObject({ reason: 'illegal-transition' });
+    expect(unprocessable(new InvalidInput('events[0]', 'event is 2000000 bytes, over the limit of 1048576'), 'unknown-generation')).toMatchObject({ reason: 'invalid-result' });
     const given = new UnprocessableMessage('malformed-json', 'Unexpected end of JSON input');
     expect(unprocessable(given, 'unknown-post')).toBe(given);
   });
