@@ -29,6 +29,7 @@ import { openMessageBus } from './streaming/open-bus';
 import { Relay } from './streaming/relay';
 import { relayMigrations } from './streaming/relay-checkpoint';
 import { registerRelayMetrics } from './streaming/relay-metrics';
+import { startInboundConsumers } from './streaming/inbound';
 
 export interface Service {
   server: Server;
@@ -130,6 +131,9 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       relay.start();
       teardown.add('relay', () => relay.stop());
       registerRelayMetrics(metrics.registry, { relay, store, pool: database.pool });
+      // the AI service's and the publishers' answers, on the same bus (in-process: only what this process publishes)
+      const inbound = startInboundConsumers({ bus, commands: api.deps.commands, logger, registry: metrics.registry });
+      teardown.add('inbound consumers', () => inbound.stop());
     }
     const app = createApp({ logger, metrics, readinessChecks, corsOrigins: config.corsOrigins, routes: config.roles.includes('api') ? [api.router] : [] });
     const server = await listen(app, config.port, config.host);

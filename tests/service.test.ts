@@ -51,6 +51,7 @@ describe('startService', () => {
     expect(messages.filter((m) => String(m).startsWith('closed '))).toEqual([
       'closed realtime gateway',
       'closed HTTP server',
+      'closed inbound consumers',
       'closed relay',
       'closed audit head signer',
       'closed process managers',

@@ -13,8 +13,9 @@ export type CliCommand =
 export const USAGE = `Usage: postledger <command>
 
 Commands:
-  serve [--role api|projector|all]  run the service (what \`npm start\` does); --role picks what this
-                                    process runs (default all; the same as ROLES=…)
+  serve [--role api|projector|relay|all]
+                                    run the service (what \`npm start\` does); --role picks what this
+                                    process runs (default all; a comma list too; the same as ROLES=…)
   migrate                           apply the database migrations and print their ids
   projections status                each projection's checkpoint and state (exit 1 if one failed)
   users grant-role <email> <role>   give a user a platform role (admin, auditor, analyst)
@@ -54,7 +55,7 @@ function parseServe(rest: readonly string[]): CliCommand {
   if (flag === '--role' && value !== undefined && extra.length === 0) return { command: 'serve', roles: value };
   const inline = flag?.startsWith('--role=') && rest.length === 1 ? flag.slice('--role='.length) : undefined;
   if (inline) return { command: 'serve', roles: inline };
-  return { command: 'invalid', error: `"serve" takes only --role <api|projector|all> (got "${rest.join(' ')}")` };
+  return { command: 'invalid', error: `"serve" takes only --role <api|projector|relay|all> (got "${rest.join(' ')}")` };
 }
 
 function parseUsers([action, ...rest]: readonly string[]): CliCommand {
