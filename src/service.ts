@@ -20,6 +20,7 @@ import { kafkaReadiness } from './platform/kafka';
 import type { Logger } from './platform/logger';
 import { createMetrics } from './platform/metrics';
 import { migrate } from './platform/migrations';
+import { type PersonKeys, personKeyMigrations, sealPersonalData } from './personal-data';
 import { createRedis, redisCheck } from './platform/redis';
 import { startRealtime } from './realtime';
 import { configuredOrGeneratedSecret } from './platform/secrets';
@@ -71,12 +72,13 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       teardown.add('Redis client', () => redis.disconnect());
       readinessChecks.push(redisCheck(redis));
     }
-    // `rawStore` is the log as stored. The audit chain (its projection and verification) must
-    // always get this one, never a reader that decrypts or erases personal data, so that the
-    // chain keeps verifying after a person's key is destroyed. `store` is what everything else reads.
-    const { store: rawStore } = await openEventStore(config, database, logger, teardown);
-    const store: EventStore = rawStore;
-    readinessChecks.push({ name: 'eventstore', check: () => store.ping() });
+    // `store` seals personal data on append and opens it (or reads it as erased) on every read:
+    // every reader and writer of the service uses it. `rawStore` is the adapter underneath, the
+    // log exactly as stored (personal groups sealed): the audit chain (its projection and
+    // verification) must always get this one, so that it keeps verifying after a person's key is
+    // destroyed. Nothing else takes `rawStore`.
+    const { store, rawStore, personKeys } = await openEventStore(config, database, logger, teardown);
+    readinessChecks.push({ name: 'eventstore', check: () => rawStore.ping() });
     // opened before its publishers and consumers, so closed after them
     const bus = openMessageBus(config, logger);
     teardown.add(`message bus (${bus.kind})`, () => bus.close());
@@ -87,6 +89,7 @@ export async function startService(config: Config, logger: Logger): Promise<Serv
       pool: database.pool,
       store,
       rawStore,
+      personKeys,
       logger,
       redis,
       metrics,
@@ -160,20 +163,34 @@ export async function migrateDatabase(config: Config, logger: Logger): Promise<s
   const teardown = new Teardown(logger);
   try {
     const database = await openDatabase(config, logger, teardown);
-    return (await openEventStore(config, database, logger, teardown)).applied;
+    return (await openEventLog(config, database, logger, teardown)).applied;
   } finally {
     await teardown.run();
   }
 }
 
-/** The configured event log, its PostgreSQL schema migrated when it lives there. */
-export async function openEventStore(
-  config: Config,
-  database: Database,
-  logger: Logger,
-  teardown: Teardown,
-): Promise<{ store: EventStore; applied: string[] }> {
-  const store =
+/** The event log as opened by `openEventStore`. */
+export interface OpenedEventStore {
+  /** The log with personal data sealed on append and opened on read: what everything uses. */
+  store: EventStore;
+  /** The adapter underneath, as stored (personal groups sealed): only for the audit chain. */
+  rawStore: EventStore;
+  /** The per-person keys `store` seals with; erasure destroys them. */
+  personKeys: PersonKeys;
+  /** Migrations applied by this call. */
+  applied: string[];
+}
+
+/** The configured event log, its PostgreSQL schema migrated when it lives there, personal data sealed. */
+export async function openEventStore(config: Config, database: Database, logger: Logger, teardown: Teardown): Promise<OpenedEventStore> {
+  const { rawStore, applied } = await openEventLog(config, database, logger, teardown);
+  const { store, personKeys } = await sealPersonalData(rawStore, { pool: database.pool, dataDir: config.dataDir, ...config.personalData });
+  return { store, rawStore, personKeys, applied };
+}
+
+/** The configured adapter as it is (no sealing), every schema migrated: what `postledger migrate` needs. */
+async function openEventLog(config: Config, database: Database, logger: Logger, teardown: Teardown): Promise<{ rawStore: EventStore; applied: string[] }> {
+  const rawStore =
     config.eventStore.kind === 'eventstoredb'
       ? new EventStoreDbEventStore({
           connectionString: config.eventStore.connectionString,
@@ -188,8 +205,11 @@ export async function openEventStore(
           pollIntervalMs: config.subscriptionPollMs,
           logger,
         });
-  teardown.add('event store', () => store.close());
-  const applied = [...(store instanceof PostgresEventStore ? await store.migrate() : []), ...(await migrate(database.pool, [...authMigrations, ...idempotencyMigrations, ...projectionMigrations, ...relayMigrations]))];
+  teardown.add('event store', () => rawStore.close());
+  const applied = [
+    ...(rawStore instanceof PostgresEventStore ? await rawStore.migrate() : []),
+    ...(await migrate(database.pool, [...authMigrations, ...idempotencyMigrations, ...projectionMigrations, ...relayMigrations, ...personKeyMigrations])),
+  ];
   logger.info({ migrations: applied }, applied.length > 0 ? `applied ${applied.length} migration(s)` : 'database schema is up to date');
-  return { store, applied };
+  return { rawStore, applied };
 }

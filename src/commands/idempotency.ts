@@ -112,4 +112,19 @@ export class IdempotencyKeys {
     const { rowCount } = await this.pool.query(`delete from pl_idempotency_keys where created_at < now() - $1 * interval '1 millisecond'`, [this.ttlMs]);
     return rowCount ?? 0;
   }
+
+  /**
+   * Forgets every stored response of a user's own requests and the registration response
+   * that names them (it carries their email and name): part of erasing a person.
+   *
+   * ```ts
+   * await idempotency.forgetUser(userId);
+   * ```
+   */
+  async forgetUser(userId: string): Promise<void> {
+    await this.pool.query(
+      `delete from pl_idempotency_keys where principal = $1 or body @> jsonb_build_object('user', jsonb_build_object('id', $2::text))`,
+      [`user:${userId}`, userId],
+    );
+  }
 }

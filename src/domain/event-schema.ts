@@ -40,6 +40,23 @@ export function defineEvents<const Defs extends EventDefinitions>(definitions: D
   return definitions;
 }
 
+/**
+ * What a personal-data group reads as once its person's key is destroyed (src/personal-data).
+ * Every `personal` group is declared with `personalGroup`, so an erased one always parses.
+ */
+export const erasedPersonalData = z.strictObject({ erased: z.literal(true) });
+
+/**
+ * Declares an event's personal-data group: its fields, or `{ erased: true }`.
+ *
+ * ```ts
+ * personal: personalGroup(z.strictObject({ email: z.email() })),
+ * ```
+ */
+export function personalGroup<const Schema extends z.ZodType>(schema: Schema) {
+  return z.union([schema, erasedPersonalData]);
+}
+
 /** Shared field schemas, so every event writes an id, a time or a URL the same way. */
 export const fields = {
   id: z.string().min(1).max(200),

@@ -10,6 +10,7 @@ import type { RefreshTokens } from '../auth/refresh-tokens';
 import type { CommandHandler } from '../commands/command-handler';
 import type { IdempotencyKeys } from '../commands/idempotency';
 import type { EventStore } from '../eventstore/port';
+import type { PersonKeys } from '../personal-data/person-keys';
 import type { Logger } from '../platform/logger';
 import type { Metrics } from '../platform/metrics';
 import type { ReadYourWrites } from '../queries/read-your-writes';
@@ -17,12 +18,14 @@ import type { RateLimiters } from './rate-limits';
 
 /** Everything the API's routes use, assembled once by the service. */
 export interface ApiDeps {
-  /** The log as the API reads it (decrypted, or erased, personal data). */
+  /** The log as the API reads and writes it: personal data sealed on append, opened (or erased) on read. */
   store: EventStore;
   /** The log as stored (the raw adapter): the tamper-evidence chain is verified against this. */
   auditLog: EventStore;
   /** Signed heads of the chain and the keys that verify them. */
   auditHeads: ChainHeads;
+  /** Per-person keys of personal data: erasure destroys them. */
+  personKeys: PersonKeys;
   commands: CommandHandler;
   pool: Pool;
   credentials: Credentials;

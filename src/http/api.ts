@@ -18,6 +18,7 @@ import { queryRouteGroups } from '../queries/routes';
 import { ReadYourWrites } from '../queries/read-your-writes';
 import type { EventStore } from '../eventstore/port';
 import type { Config } from '../platform/config';
+import type { PersonKeys } from '../personal-data/person-keys';
 import type { Logger } from '../platform/logger';
 import type { Metrics } from '../platform/metrics';
 import type { ApiDeps } from './api-deps';
@@ -37,10 +38,12 @@ export interface ApiAssembly {
 export interface BuildApiOptions {
   config: Pick<Config, 'auth' | 'dataDir' | 'rateLimits'> & Partial<Pick<Config, 'minPositionTimeoutMs' | 'audit'>>;
   pool: Pool;
-  /** The log the API reads and writes through. */
+  /** The log the API reads and writes through: the store with personal data sealed (PersonalDataEventStore). */
   store: EventStore;
-  /** The log as stored, for the audit chain's verification; defaults to `store`. */
+  /** The log as stored (the raw adapter), for the audit chain's verification; defaults to `store`. */
   rawStore?: EventStore;
+  /** The keys `store` seals with: erasure destroys them. */
+  personKeys: PersonKeys;
   logger: Logger;
   redis?: Redis;
   /** The registry `/metrics` serves, for the counters of routes. */
@@ -59,6 +62,7 @@ export async function buildApi(options: BuildApiOptions): Promise<ApiAssembly> {
     store,
     auditLog: options.rawStore ?? store,
     auditHeads: new ChainHeads(pool, await loadAuditKeys(config), now),
+    personKeys: options.personKeys,
     commands: new CommandHandler(store, domainEventCodec),
     pool,
     credentials: new Credentials(pool),

@@ -37,6 +37,7 @@ export interface Config {
   schedulerIntervalMs: number;
   /** Longest a GET with `X-Min-Position` waits for its read models before answering 503. */
   minPositionTimeoutMs: number;
+  personalData: PersonalDataConfig;
   /** What this process runs: `api` (the HTTP API), `projector` (projections and process managers), `relay` (the log to the message bus). */
   roles: ServiceRole[];
   realtime: RealtimeConfig;
@@ -60,6 +61,16 @@ export interface AuditConfig {
   previousPublicKeysJwks?: string;
   /** How often the chain head is signed (projector role). */
   headIntervalMs: number;
+}
+
+/** The keys that seal personal data in the event log (src/personal-data). */
+export interface PersonalDataConfig {
+  /** base64 of the 32-byte key that wraps every person's key; absent: generated once under `dataDir`. */
+  masterKey?: string;
+  /** Person keys cached in memory per process. */
+  keyCacheSize: number;
+  /** How long a cached person key is trusted: the longest another process may still read data of a person erased elsewhere. */
+  keyCacheTtlMs: number;
 }
 
 export const SERVICE_ROLES = ['api', 'projector', 'relay'] as const;
@@ -99,7 +110,7 @@ export class ConfigError extends Error {
 /** Variables whose values may carry credentials: an error message shows them redacted. */
 const SECRET_BEARING = new Set(['DATABASE_URL', 'EVENTSTORE_CONNECTION_STRING', 'REDIS_URL']);
 /** Variables that are secrets as a whole: an error message never shows their value. */
-const SECRET = new Set(['JWT_PRIVATE_KEY', 'AI_WEBHOOK_SECRET', 'AUDIT_SIGNING_KEY']);
+const SECRET = new Set(['JWT_PRIVATE_KEY', 'AI_WEBHOOK_SECRET', 'AUDIT_SIGNING_KEY', 'PERSONAL_DATA_MASTER_KEY']);
 
 const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
 
@@ -171,6 +182,11 @@ const schema = z
     RATE_LIMIT_WEBHOOK: variable(integer(1, 1_000_000).default(600)),
     RATE_LIMIT_API: variable(integer(1, 10_000_000).default(1200)),
     AI_WEBHOOK_SECRET: variable(text((v) => v.length >= 32, 'must be at least 32 characters').optional()),
+    PERSONAL_DATA_MASTER_KEY: variable(
+      text((v) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(v) && Buffer.from(v, 'base64').length === 32, 'must be 32 bytes in base64 (openssl rand -base64 32)').optional(),
+    ),
+    PERSONAL_KEY_CACHE_SIZE: variable(integer(0, 10_000_000).default(10_000)),
+    PERSONAL_KEY_CACHE_TTL_MS: variable(integer(0, 3_600_000).default(60_000)),
     GENERATION_TIMEOUT_MS: variable(integer(1000, 86_400_000).default(600_000)),
     SCHEDULER_INTERVAL_MS: variable(integer(50, 3_600_000).default(1000)),
     MIN_POSITION_TIMEOUT_MS: variable(integer(0, 60_000).default(5000)),
@@ -241,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     generationTimeoutMs: e.GENERATION_TIMEOUT_MS,
     schedulerIntervalMs: e.SCHEDULER_INTERVAL_MS,
     minPositionTimeoutMs: e.MIN_POSITION_TIMEOUT_MS,
+    personalData: { masterKey: e.PERSONAL_DATA_MASTER_KEY, keyCacheSize: e.PERSONAL_KEY_CACHE_SIZE, keyCacheTtlMs: e.PERSONAL_KEY_CACHE_TTL_MS },
     roles: e.ROLES,
     realtime: { heartbeatMs: e.REALTIME_HEARTBEAT_MS, maxBufferBytes: e.REALTIME_MAX_BUFFER_BYTES },
     audit: {

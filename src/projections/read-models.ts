@@ -122,12 +122,14 @@ export interface PublicationsTable {
 /** A platform user as admins list them (email and display name are personal data). */
 export interface UsersTable {
   user_id: string;
-  email: string;
-  display_name: string;
+  /** null once the user's personal data is erased. */
+  email: string | null;
+  display_name: string | null;
   platform_roles: string[];
   status: 'active' | 'deactivated';
   registered_at: Date;
   updated_at: Date;
+  erased: Generated<boolean>;
 }
 
 /** The read-model schema as kysely sees it: a wrong table or column name does not compile. */

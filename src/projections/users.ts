@@ -4,7 +4,9 @@ import type { Projection } from './projection';
 
 /**
  * Every user of the platform as platform admins list them: email and display name (personal
- * data, from the events' `personal` group), platform roles and status.
+ * data, from the events' `personal` group), platform roles and status. On `UserErased` the
+ * personal columns become null and `erased` true; rebuilt after an erasure, the groups read
+ * as `{ erased: true }` and give the same row.
  */
 export const usersProjection: Projection = {
   name: 'users',
@@ -24,6 +26,12 @@ export const usersProjection: Projection = {
         );
         create index rm_users_page on rm_users (registered_at desc, user_id desc);`,
     },
+    {
+      id: '6002_rm_users_erasure',
+      sql: `
+        alter table rm_users alter column email drop not null, alter column display_name drop not null,
+          add column erased boolean not null default false;`,
+    },
   ],
   async apply(trx, events) {
     for (const recorded of events) {
@@ -32,15 +40,19 @@ export const usersProjection: Projection = {
       const at = recorded.occurredAt;
       const update = trx.updateTable('rm_users').where('user_id', '=', userId);
       switch (event.type) {
-        case 'UserRegistered':
+        case 'UserRegistered': {
+          const { personal } = event.data;
+          const named = 'erased' in personal ? { email: null, display_name: null } : { email: personal.email, display_name: personal.displayName };
           await trx
             .insertInto('rm_users')
-            .values({ user_id: userId, email: event.data.personal.email, display_name: event.data.personal.displayName, platform_roles: [], status: 'active', registered_at: at, updated_at: at })
+            .values({ user_id: userId, ...named, platform_roles: [], status: 'active', registered_at: at, updated_at: at })
             .onConflict((oc) => oc.column('user_id').doNothing())
             .execute();
           break;
+        }
         case 'UserProfileUpdated': {
-          const displayName = event.data.personal?.displayName;
+          const { personal } = event.data;
+          const displayName = personal === undefined || 'erased' in personal ? undefined : personal.displayName;
           await update.set(displayName === undefined ? { updated_at: at } : { display_name: displayName, updated_at: at }).execute();
           break;
         }
@@ -52,6 +64,9 @@ export const usersProjection: Projection = {
           break;
         case 'UserReactivated':
           await update.set({ status: 'active', updated_at: at }).execute();
+          break;
+        case 'UserErased':
+          await update.set({ email: null, display_name: null, erased: true, status: 'deactivated', updated_at: at }).execute();
           break;
         default:
           // password changes and resets do not show in the list

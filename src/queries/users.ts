@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { platformRoles } from '../domain/user/platform-roles';
 import { z } from '../http/openapi';
 import type { ReadModels } from '../projections/read-models';
@@ -8,10 +8,11 @@ import { pageOf, type PageKey } from './pagination';
 export const adminUserView = z
   .object({
     id: z.uuid(),
-    email: z.string(),
-    displayName: z.string(),
+    email: z.string().nullable().openapi({ description: "null once the user's personal data is erased" }),
+    displayName: z.string().nullable().openapi({ description: "null once the user's personal data is erased" }),
     platformRoles: z.array(z.enum(platformRoles)),
     status: z.enum(['active', 'deactivated']),
+    erased: z.boolean().openapi({ description: 'the personal data was erased (DELETE /v1/me or the admin command)' }),
     registeredAt: z.string(),
     updatedAt: z.string(),
   })
@@ -25,7 +26,7 @@ export interface UserFilters {
   status?: 'active' | 'deactivated';
 }
 
-const COLUMNS = ['user_id', 'email', 'display_name', 'platform_roles', 'status', 'registered_at', 'updated_at'] as const;
+const COLUMNS = ['user_id', 'email', 'display_name', 'platform_roles', 'status', 'erased', 'registered_at', 'updated_at'] as const;
 
 /**
  * A page of the platform's users, newest registration first, by (registered_at, user_id) keys.
@@ -55,13 +56,14 @@ export async function findUser(db: Kysely<ReadModels>, userId: string): Promise<
   return row && toView(row);
 }
 
-function toView(r: Pick<ReadModels['rm_users'], (typeof COLUMNS)[number]>): AdminUser {
+function toView(r: Selectable<Pick<ReadModels['rm_users'], (typeof COLUMNS)[number]>>): AdminUser {
   return {
     id: r.user_id,
     email: r.email,
     displayName: r.display_name,
     platformRoles: r.platform_roles as AdminUser['platformRoles'],
     status: r.status,
+    erased: r.erased,
     registeredAt: r.registered_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   };

@@ -14,6 +14,7 @@ import { PostgresEventStore } from '../../src/eventstore/postgres/store';
 import { buildApi } from '../../src/http/api';
 import { createApp } from '../../src/http/app';
 import { createLogger } from '../../src/platform/logger';
+import { sealPersonalData } from '../../src/personal-data';
 import { createMetrics } from '../../src/platform/metrics';
 
 async function main(): Promise<void> {
@@ -21,16 +22,21 @@ async function main(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!connectionString || !apiKey || !gc) throw new Error('usage: node --expose-gc --import tsx export-memory.child.ts <connection string> <api key>');
   const pool = new Pool({ connectionString, max: 4 });
-  const store = new PostgresEventStore({ connection: { connectionString }, pool });
+  const rawStore = new PostgresEventStore({ connection: { connectionString }, pool });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'postledger-export-'));
+  // the export reads through the store the service uses: personal data opened on the way out
+  const { store, personKeys } = await sealPersonalData(rawStore, { pool, dataDir, keyCacheSize: 10_000, keyCacheTtlMs: 60_000 });
   const logger = createLogger('silent');
   const assembly = await buildApi({
     config: {
       auth: { issuer: 'postledger-test', audience: 'postledger-test-api', accessTokenTtlSeconds: 900, refreshTokenTtlDays: 30 },
-      dataDir: mkdtempSync(path.join(tmpdir(), 'postledger-export-')),
+      dataDir,
       rateLimits: { windowMs: 60_000, credentials: 100, webhook: 100, api: 100 },
     },
     pool,
     store,
+    rawStore,
+    personKeys,
     logger,
     webhookSecret: 'x'.repeat(32),
   });

@@ -43,7 +43,7 @@ describe('postledger users grant-role / revoke-role', () => {
   });
 
   async function cli(...argv: string[]): Promise<FakeProcess> {
-    const host = new FakeProcess({ DATABASE_URL: api.database.connectionString, LOG_LEVEL: 'silent' });
+    const host = new FakeProcess({ DATABASE_URL: api.database.connectionString, DATA_DIR: api.dataDir, LOG_LEVEL: 'silent' });
     await runCli(['users', ...argv], host);
     return host;
   }

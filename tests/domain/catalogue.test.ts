@@ -147,7 +147,16 @@ describe('event catalogue', () => {
         paths.filter((path) => /email|displayName|bio|avatar/i.test(path) && !path.startsWith('personal.')).map((path) => `${type}.${path}`),
       );
       expect(outside).toEqual([]);
-      expect(fields.find(([type]) => type === 'UserRegistered')?.[1]).toEqual(['userId', 'personal', 'personal.email', 'personal.displayName']);
+      expect(fields.find(([type]) => type === 'UserRegistered')?.[1]).toEqual(['userId', 'personal', 'personal.email', 'personal.displayName', 'personal.erased']);
+    });
+
+    it('accepts an erased personal group wherever there is one, and nothing else in its place', () => {
+      const withGroup = eventTypes.filter((type) => personalFieldsOf(type).length > 0);
+      expect(withGroup).toEqual(['UserRegistered', 'UserProfileUpdated']);
+      expect(parseEvent('UserRegistered', 1, { userId: 'u', personal: { erased: true } }).data).toEqual({ userId: 'u', personal: { erased: true } });
+      expect(parseEvent('UserProfileUpdated', 1, { personal: { erased: true }, locale: 'fr-FR' }).data).toEqual({ personal: { erased: true }, locale: 'fr-FR' });
+      expect(() => parseEvent('UserRegistered', 1, { userId: 'u', personal: { erased: false } })).toThrow(InvalidEventData);
+      expect(() => parseEvent('UserRegistered', 1, { userId: 'u', personal: { erased: true, email: 'a@example.com' } })).toThrow(InvalidEventData);
     });
   });
 

@@ -13,6 +13,7 @@ import {
   userDecider,
   userEvents,
   UserIsDeactivated,
+  UserIsErased,
   UserNotFound,
 } from '../../src/domain/user';
 import { expectEveryTypeEmitted, given } from './support/given';
@@ -173,6 +174,39 @@ describe('user', () => {
     it('is idempotent both ways', () => {
       given(userDecider, [registered, deactivated]).when({ type: 'DeactivateUser' }).then([]);
       given(userDecider, [registered]).when({ type: 'ReactivateUser' }).then([]);
+    });
+  });
+
+  describe('erasure', () => {
+    const erased: UserEvent = { type: 'UserErased', data: {} };
+    const profiled: UserEvent = { type: 'UserProfileUpdated', data: { personal: { bio: 'Poet', avatarUrl: 'https://cdn.example.com/a.png' }, timezone: 'Europe/Paris' } };
+
+    it('deactivates an active user and records the erasure, leaving nothing personal in the state', () => {
+      const state = given(userDecider, [registered, profiled]).when({ type: 'EraseUser' }).then([deactivated, erased]);
+      expect(state).toEqual({ status: 'deactivated', userId: 'ada', email: null, profile: { displayName: null, timezone: 'Europe/Paris' }, platformRoles: [], erased: true });
+    });
+
+    it('records only the erasure for a user already deactivated, and nothing the second time', () => {
+      given(userDecider, [registered, deactivated]).when({ type: 'EraseUser' }).then([erased]);
+      given(userDecider, [registered, deactivated, erased]).when({ type: 'EraseUser' }).then([]);
+    });
+
+    it('never reactivates an erased user, nor lets them change their profile', () => {
+      given(userDecider, [registered, deactivated, erased]).when({ type: 'ReactivateUser' }).thenThrows(UserIsErased, { kind: 'conflict' });
+      given(userDecider, [registered, deactivated, erased]).when({ type: 'UpdateProfile', displayName: 'Ada' }).thenThrows(UserIsDeactivated);
+    });
+
+    it('folds erased personal groups (read after the key was destroyed) into a state without personal data', () => {
+      const history: UserEvent[] = [
+        { type: 'UserRegistered', data: { userId: 'ada', personal: { erased: true } } },
+        { type: 'UserProfileUpdated', data: { personal: { erased: true }, locale: 'fr-FR' } },
+      ];
+      const state = history.reduce(userDecider.evolve, userDecider.initialState());
+      expect(state).toEqual({ status: 'active', userId: 'ada', email: null, profile: { displayName: null, locale: 'fr-FR' }, platformRoles: [], erased: false });
+    });
+
+    it('answers UserNotFound for a user never registered', () => {
+      given(userDecider).when({ type: 'EraseUser' }).thenThrows(UserNotFound, { kind: 'notFound' });
     });
   });
 

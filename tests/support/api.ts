@@ -13,10 +13,11 @@ import request, { type Response } from 'supertest';
 import { authMigrations } from '../../src/auth/migrations';
 import type { Mailer } from '../../src/auth/mailer';
 import { idempotencyMigrations } from '../../src/commands/idempotency';
-import type { RecordedEvent } from '../../src/eventstore/port';
+import type { EventStore, RecordedEvent } from '../../src/eventstore/port';
 import { PostgresEventStore } from '../../src/eventstore/postgres/store';
 import { buildApi, type ApiAssembly } from '../../src/http/api';
 import { createApp } from '../../src/http/app';
+import { personKeyMigrations, sealPersonalData, type PersonKeys } from '../../src/personal-data';
 import { createLogger } from '../../src/platform/logger';
 import { createMetrics } from '../../src/platform/metrics';
 import { migrate } from '../../src/platform/migrations';
@@ -50,7 +51,13 @@ export interface TestApi {
   app: Express;
   http: ReturnType<typeof request>;
   assembly: ApiAssembly;
-  store: PostgresEventStore;
+  /** The store the API uses: personal data sealed on append, opened on read. */
+  store: EventStore;
+  /** The adapter underneath, as stored. */
+  rawStore: PostgresEventStore;
+  personKeys: PersonKeys;
+  /** DATA_DIR of the API (its generated keys, among them the personal-data master key). */
+  dataDir: string;
   pool: Pool;
   database: TestDatabase;
   mailer: CapturingMailer;
@@ -76,21 +83,24 @@ export interface TestApi {
 export async function startTestApi(options: { rateLimits?: Partial<RateLimitConfig>; minPositionTimeoutMs?: number } = {}): Promise<TestApi> {
   const database = await createTestDatabase('api');
   const pool = new Pool({ ...database.connection, max: 10 });
-  const store = new PostgresEventStore({ connection: database.connection, pool, pollIntervalMs: 200 });
-  await store.migrate();
-  await migrate(pool, [...authMigrations, ...idempotencyMigrations, ...projectionMigrations]);
+  const rawStore = new PostgresEventStore({ connection: database.connection, pool, pollIntervalMs: 200 });
+  await rawStore.migrate();
+  await migrate(pool, [...authMigrations, ...idempotencyMigrations, ...projectionMigrations, ...personKeyMigrations]);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'postledger-api-'));
+  const { store, personKeys } = await sealPersonalData(rawStore, { pool, dataDir, keyCacheSize: 1000, keyCacheTtlMs: 60_000 });
   const logger = createLogger('silent');
   const mailer = new CapturingMailer();
   const clock = { offsetMs: 0 };
   const assembly = await buildApi({
     config: {
       auth: { issuer: 'postledger-test', audience: 'postledger-test-api', accessTokenTtlSeconds: 900, refreshTokenTtlDays: 30 },
-      dataDir: mkdtempSync(path.join(tmpdir(), 'postledger-api-')),
+      dataDir,
       rateLimits: { windowMs: 60_000, credentials: 10_000, webhook: 10_000, api: 100_000, ...options.rateLimits },
       minPositionTimeoutMs: options.minPositionTimeoutMs,
     },
     pool,
     store,
+    personKeys,
     logger,
     mailer,
     webhookSecret: WEBHOOK_SECRET,
@@ -105,6 +115,9 @@ export async function startTestApi(options: { rateLimits?: Partial<RateLimitConf
     http,
     assembly,
     store,
+    rawStore,
+    personKeys,
+    dataDir,
     pool,
     database,
     mailer,

@@ -7,11 +7,13 @@ import type { ApiRouter } from '../../http/api-router';
 import { eventMetadata, ifMatch, sendCommandResult } from '../../http/command-response';
 import { z } from '../../http/openapi';
 import { pathId } from '../../http/validation';
+import { eraseUser, erasedUserBody } from '../erasure';
 import { PermissionDenied } from '../errors';
 import type { RouteGroup } from '.';
 
 const rolesView = z.object({ id: z.uuid(), platformRoles: z.array(z.enum(platformRoles)) }).openapi('UserPlatformRoles');
 const statusView = z.object({ id: z.uuid(), status: z.enum(['active', 'deactivated']) }).openapi('UserStatus');
+const erasureView = z.object({ id: z.uuid(), status: z.enum(['active', 'deactivated']), erased: z.boolean() }).openapi('UserErasure');
 
 /** The acting platform admin's id; anyone else is 403. */
 export function platformAdmin(principal: Principal): string {
@@ -19,7 +21,7 @@ export function platformAdmin(principal: Principal): string {
   return principal.userId;
 }
 
-/** PUT /v1/admin/users/{userId}/roles, POST …/deactivate and …/reactivate. */
+/** PUT /v1/admin/users/{userId}/roles, POST …/deactivate, …/reactivate and …/erase. */
 export const adminRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
   api.route({
     method: 'put',
@@ -89,6 +91,22 @@ export const adminRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
         metadata: eventMetadata(req),
       });
       sendCommandResult(req, res, 200, { id: userId, status: (result.state as User).status }, result);
+    },
+  });
+
+  api.route({
+    method: 'post',
+    path: '/v1/admin/users/{userId}/erase',
+    summary: "Erase a user's personal data (as DELETE /v1/me does for oneself): deactivated for good, sessions ended, email freed, email and names read as erased; an admin erases themselves with DELETE /v1/me",
+    tag: 'admin',
+    auth: 'user',
+    responses: { 200: { description: 'Erased (also when already erased: nothing more is appended)', schema: erasureView } },
+    async handler({ req, res, principal }) {
+      const adminId = platformAdmin(principal);
+      const userId = pathId(req, 'userId', 'The user');
+      if (userId === adminId) throw new HttpError(409, 'An admin erases their own account with DELETE /v1/me.', 'CannotEraseSelfAsAdmin');
+      const result = await eraseUser(deps, { userId, metadata: eventMetadata(req), expectedRevision: ifMatch(req) });
+      sendCommandResult(req, res, 200, erasedUserBody(userId, result.state), result);
     },
   });
 };

@@ -8,6 +8,7 @@ import type { ApiRouter } from '../../http/api-router';
 import { eventMetadata, ifMatch, sendCommandResult } from '../../http/command-response';
 import { z } from '../../http/openapi';
 import { userWorkspaces } from '../../projections/memberships';
+import { eraseUser } from '../erasure';
 import { assertPasswordPolicy } from './auth';
 import type { RouteGroup } from '.';
 
@@ -16,8 +17,8 @@ const password = z.string().min(1).max(MAX_PASSWORD_LENGTH * 4);
 const userView = z
   .object({
     id: z.uuid(),
-    email: z.string(),
-    displayName: z.string(),
+    email: z.string().nullable().openapi({ description: "null once the user's personal data is erased" }),
+    displayName: z.string().nullable().openapi({ description: "null once the user's personal data is erased" }),
     bio: z.string().nullable(),
     avatarUrl: z.string().nullable(),
     timezone: z.string().nullable().openapi({ description: 'IANA time zone, e.g. Europe/Paris' }),
@@ -62,7 +63,7 @@ export function userBody(user: User): z.infer<typeof userView> {
   };
 }
 
-/** GET and PATCH /v1/me, and POST /v1/me/password. */
+/** GET, PATCH and DELETE /v1/me, and POST /v1/me/password. */
 export const meRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
   api.route({
     method: 'get',
@@ -132,6 +133,20 @@ export const meRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
       });
       await deps.credentials.setPasswordHash(userId, passwordHash);
       await deps.refreshTokens.revokeAllForUser(userId, { exceptFamilyId: sessionId });
+      sendCommandResult(req, res, 204, undefined, result);
+    },
+  });
+
+  api.route({
+    method: 'delete',
+    path: '/v1/me',
+    summary: "Erase the signed-in user: the account is deactivated, its sessions end, its email is freed and its personal data (email, names, bio, avatar) reads as erased everywhere",
+    tag: 'me',
+    auth: 'user',
+    responses: { 204: { description: 'Erased; the caller is signed out everywhere and the account cannot be used again' } },
+    async handler({ req, res, principal }) {
+      const { userId } = signedInUser(principal);
+      const result = await eraseUser(deps, { userId, metadata: eventMetadata(req), expectedRevision: ifMatch(req) });
       sendCommandResult(req, res, 204, undefined, result);
     },
   });

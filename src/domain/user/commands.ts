@@ -1,7 +1,7 @@
 import type { PlatformRole } from './platform-roles';
 
 /** Commands of the user aggregate (stream `user-<userId>`). */
-export type UserCommand = RegisterUser | UpdateProfile | ChangePassword | ResetPassword | SetPlatformRoles | DeactivateUser | ReactivateUser;
+export type UserCommand = RegisterUser | UpdateProfile | ChangePassword | ResetPassword | SetPlatformRoles | DeactivateUser | ReactivateUser | EraseUser;
 
 /** The password itself never reaches the domain: the auth layer keeps the hash in its credentials table. */
 export interface RegisterUser {
@@ -43,4 +43,9 @@ export interface DeactivateUser {
 
 export interface ReactivateUser {
   type: 'ReactivateUser';
+}
+
+/** Deactivates the user (if active) and records that their personal data is erased. Idempotent. */
+export interface EraseUser {
+  type: 'EraseUser';
 }

@@ -2,13 +2,14 @@ import type { Decider } from '../decider';
 import type { EventData } from '../event-schema';
 import { inCanonicalOrder, sameItems, toReason } from '../values';
 import type { UpdateProfile, UserCommand } from './commands';
-import { InvalidPlatformRole, UserAlreadyRegistered, UserIsDeactivated, UserNotFound } from './errors';
+import { InvalidPlatformRole, UserAlreadyRegistered, UserIsDeactivated, UserIsErased, UserNotFound } from './errors';
 import type { UserEvent } from './events';
 import { type PlatformRole, platformRoles } from './platform-roles';
 import { toAvatarUrl, toBio, toDisplayName, toEmail, toLocale, toTimezone } from './profile';
 
 export interface Profile {
-  displayName: string;
+  /** null once the user's personal data is erased. */
+  displayName: string | null;
   bio?: string;
   avatarUrl?: string;
   timezone?: string;
@@ -18,9 +19,12 @@ export interface Profile {
 export interface User {
   status: 'active' | 'deactivated';
   userId: string;
-  email: string;
+  /** null once the user's personal data is erased. */
+  email: string | null;
   profile: Profile;
   platformRoles: PlatformRole[];
+  /** The user asked (or an admin decided) to erase their personal data: final. */
+  erased: boolean;
 }
 
 export type UserState = { status: 'unregistered' } | User;
@@ -52,7 +56,11 @@ function decide(command: UserCommand, state: UserState): UserEvent[] {
       if (state.status === 'deactivated') return [];
       return [{ type: 'UserDeactivated', data: command.reason === undefined ? {} : { reason: toReason(command.reason) } }];
     case 'ReactivateUser':
+      if (state.erased) throw new UserIsErased();
       return state.status === 'active' ? [] : [{ type: 'UserReactivated', data: {} }];
+    case 'EraseUser':
+      if (state.erased) return [];
+      return [...(state.status === 'active' ? [{ type: 'UserDeactivated' as const, data: {} }] : []), { type: 'UserErased', data: {} }];
   }
 }
 
@@ -62,7 +70,7 @@ function assertActive(user: User): void {
 
 /** Only what differs from the current profile goes into the event; no difference, no event. */
 function updateProfile(command: UpdateProfile, { profile }: User): UserEvent[] {
-  const personal: NonNullable<EventData<UserEvent, 'UserProfileUpdated'>['personal']> = {};
+  const personal: Exclude<EventData<UserEvent, 'UserProfileUpdated'>['personal'], { erased: true } | undefined> = {};
   const data: EventData<UserEvent, 'UserProfileUpdated'> = {};
   if (command.displayName !== undefined) {
     const displayName = toDisplayName(command.displayName);
@@ -91,13 +99,15 @@ function updateProfile(command: UpdateProfile, { profile }: User): UserEvent[] {
 function evolve(state: UserState, event: UserEvent): UserState {
   if (event.type === 'UserRegistered') {
     const { userId, personal } = event.data;
-    return { status: 'active', userId, email: personal.email, profile: { displayName: personal.displayName }, platformRoles: [] };
+    if ('erased' in personal) return { status: 'active', userId, email: null, profile: { displayName: null }, platformRoles: [], erased: false };
+    return { status: 'active', userId, email: personal.email, profile: { displayName: personal.displayName }, platformRoles: [], erased: false };
   }
   if (state.status === 'unregistered') return state;
   switch (event.type) {
     case 'UserProfileUpdated': {
       const { personal = {}, ...settings } = event.data;
       const profile: Profile = { ...state.profile, ...settings };
+      if ('erased' in personal) return { ...state, profile: erasedProfile(profile) };
       if (personal.displayName !== undefined) profile.displayName = personal.displayName;
       setOrClear(profile, 'bio', personal.bio);
       setOrClear(profile, 'avatarUrl', personal.avatarUrl);
@@ -109,10 +119,17 @@ function evolve(state: UserState, event: UserEvent): UserState {
       return { ...state, status: 'deactivated' };
     case 'UserReactivated':
       return { ...state, status: 'active' };
+    case 'UserErased':
+      return { ...state, status: 'deactivated', erased: true, email: null, profile: erasedProfile(state.profile) };
     case 'UserPasswordChanged':
     case 'UserPasswordReset':
       return state;
   }
+}
+
+/** The profile without its personal fields; settings (time zone, locale) stay. */
+function erasedProfile({ bio: _bio, avatarUrl: _avatarUrl, ...rest }: Profile): Profile {
+  return { ...rest, displayName: null };
 }
 
 /** `undefined` leaves the field alone, `null` clears it. */

@@ -18,6 +18,12 @@ export class UserIsDeactivated extends DomainError {
   }
 }
 
+export class UserIsErased extends DomainError {
+  constructor() {
+    super('UserIsErased', "the user's personal data was erased: the account cannot be used again");
+  }
+}
+
 export class InvalidEmail extends DomainError {
   constructor() {
     super('InvalidEmail', 'email must be an email address of at most 254 characters', 'invalid', 'email');
