@@ -94,7 +94,9 @@ export class PersonKeys {
        limit 1`,
       [subject, wrapKey(this.options.masterKey, randomBytes(32), subject)],
     );
-    const found = this.remember(rows[0]!);
+    // a concurrent first write made it: its row was not yet visible to this statement's snapshot
+    const row = rows[0] ?? (await this.options.pool.query<Row>('select subject_id, wrapped_key from pl_person_keys where subject_id = $1', [subject])).rows[0]!;
+    const found = this.remember(row);
     if (found.state !== 'key') throw new PersonErased(subject);
     return found.key;
   }
@@ -132,15 +134,20 @@ export class PersonKeys {
    * ```
    */
   async destroy(subject: string): Promise<boolean> {
-    const { rows } = await this.options.pool.query<{ had_key: boolean }>(
-      `with before as (select wrapped_key is not null as had_key from pl_person_keys where subject_id = $1 for update)
-       insert into pl_person_keys as k (subject_id, wrapped_key, erased_at) values ($1, null, now())
-       on conflict (subject_id) do update set wrapped_key = null, erased_at = coalesce(k.erased_at, now())
-       returning coalesce((select had_key from before), false) as had_key`,
+    const { rowCount } = await this.options.pool.query(
+      'update pl_person_keys set wrapped_key = null, erased_at = now() where subject_id = $1 and wrapped_key is not null',
       [subject],
     );
+    // no key to destroy: leave the tombstone all the same (a person whose data predates sealing)
+    if (rowCount === 0) {
+      await this.options.pool.query(
+        `insert into pl_person_keys as k (subject_id, wrapped_key, erased_at) values ($1, null, now())
+         on conflict (subject_id) do update set wrapped_key = null, erased_at = coalesce(k.erased_at, now())`,
+        [subject],
+      );
+    }
     this.put(subject, { state: 'erased' });
-    return rows[0]!.had_key;
+    return rowCount === 1;
   }
 
   private cached(subject: string): PersonKey | undefined {

@@ -120,17 +120,21 @@ export class PersonalDataEventStore implements EventStore {
     // the adapter's own checks, on the plaintext: once sealed, a bad value could no longer be seen
     prepareAppend(streamId, events, Number.MAX_SAFE_INTEGER);
     const subject = this.subjectOf(streamId);
-    return Promise.all(
-      events.map(async (event, i) => {
-        const fields = this.personalGroups(event).filter((field) => needsSealing((event.data as Record<string, unknown>)[field]));
-        if (fields.length === 0) return event;
-        if (subject === undefined) throw new InvalidInput(`events[${i}].data.${fields[0]}`, `personal data may only be written to the stream of its person (user-<id>), not ${streamId}`);
-        const key = await this.keys.keyForWriting(subject);
-        const data = { ...(event.data as Record<string, unknown>) };
-        for (const field of fields) data[field] = seal(key, data[field], contextOf(subject, event.id.toLowerCase()));
-        return { ...event, data };
-      }),
-    );
+    let key: Buffer | undefined;
+    const sealed: NewEvent[] = [];
+    for (const [i, event] of events.entries()) {
+      const fields = this.personalGroups(event).filter((field) => needsSealing((event.data as Record<string, unknown>)[field]));
+      if (fields.length === 0) {
+        sealed.push(event);
+        continue;
+      }
+      if (subject === undefined) throw new InvalidInput(`events[${i}].data.${fields[0]}`, `personal data may only be written to the stream of its person (user-<id>), not ${streamId}`);
+      key ??= await this.keys.keyForWriting(subject);
+      const data = { ...(event.data as Record<string, unknown>) };
+      for (const field of fields) data[field] = seal(key, data[field], contextOf(subject, event.id.toLowerCase()));
+      sealed.push({ ...event, data });
+    }
+    return sealed;
   }
 
   private async openAll(events: RecordedEvent[]): Promise<RecordedEvent[]> {
