@@ -8,18 +8,19 @@ export interface Mailer {
 
 /**
  * The mailer of development and tests: writes each mail as one structured log line instead of
- * sending it. Never configure it in production: the line carries the reset token.
+ * sending it. The address and the token are censored like every email and token in the logs,
+ * so the line only says that a mail would have gone out; tests capture mails with a Mailer of their own.
  *
  * ```ts
  * const mailer: Mailer = new LogMailer(logger);
  * await mailer.sendPasswordReset('ann@example.com', token);
- * // {"level":30,"mail":"password-reset","to":"ann@example.com","token":"prt_…","msg":"mail not sent (development mailer)"}
+ * // {"level":30,"mail":"password-reset","email":"[REDACTED]","token":"[REDACTED]","msg":"mail not sent (development mailer)"}
  * ```
  */
 export class LogMailer implements Mailer {
   constructor(private readonly logger: Pick<Logger, 'info'>) {}
 
   async sendPasswordReset(to: string, token: string): Promise<void> {
-    this.logger.info({ mail: 'password-reset', to, token }, 'mail not sent (development mailer)');
+    this.logger.info({ mail: 'password-reset', email: to, token }, 'mail not sent (development mailer)');
   }
 }

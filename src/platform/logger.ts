@@ -3,6 +3,8 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 export type { Logger } from 'pino';
 
 const SECRET_FIELDS = ['password', 'token', 'refreshToken', 'accessToken', 'secret', 'apiKey'];
+/** Personal data (DESIGN.md): never logged, wherever a log call puts it. */
+const PERSONAL_FIELDS = ['email', 'displayName', 'bio', 'avatarUrl', 'personal'];
 
 /** Paths pino censors in every log line. */
 export const REDACTED_PATHS = [
@@ -12,6 +14,9 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
   ...SECRET_FIELDS,
   ...SECRET_FIELDS.map((field) => `*.${field}`),
+  ...PERSONAL_FIELDS,
+  ...PERSONAL_FIELDS.map((field) => `*.${field}`),
+  ...PERSONAL_FIELDS.map((field) => `*.*.${field}`),
 ];
 
 // `scheme://user:password@` — the user part and the password stop at characters a URL must encode
@@ -32,8 +37,9 @@ export function redactUrl(text: string): string {
 }
 
 /**
- * The service's JSON logger: one object a line, ISO times, level names, secrets censored by
- * path and connection-string passwords masked in the finished line (messages, errors, bindings).
+ * The service's JSON logger: one object a line, ISO times, level names, secrets and personal
+ * data (email, names, bio, avatar, a whole `personal` group) censored by path, and
+ * connection-string passwords masked in the finished line (messages, errors, bindings).
  *
  * ```ts
  * const logger = createLogger('info');

@@ -1,3 +1,4 @@
+import { createLogger } from '../../src/platform/logger';
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { Writable } from 'node:stream';
@@ -109,6 +110,12 @@ describe('the development mailer', () => {
     const mailer: Mailer = new LogMailer(pino({ base: undefined }, sink));
     await mailer.sendPasswordReset('ann@example.com', 'prt_token');
     expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, mail: 'password-reset', to: 'ann@example.com', token: 'prt_token', msg: expect.stringContaining('development mailer') });
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 30, mail: 'password-reset', email: 'ann@example.com', token: 'prt_token', msg: expect.stringContaining('development mailer') });
+  });
+
+  it('leaves neither the address nor the token in the service log', async () => {
+    const lines: string[] = [];
+    await new LogMailer(createLogger('info', { write: (line: string) => void lines.push(line) })).sendPasswordReset('ann@example.com', 'prt_token');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ mail: 'password-reset', email: '[REDACTED]', token: '[REDACTED]' });
   });
 });

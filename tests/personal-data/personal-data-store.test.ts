@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { parseEvent } from '../../src/domain/catalogue';
-import { userDecider } from '../../src/domain/user';
+import { fold } from '../../src/domain/decider';
+import { userDecider, type UserEvent } from '../../src/domain/user';
 import { InvalidInput } from '../../src/eventstore/errors';
 import type { NewEvent, RecordedEvent } from '../../src/eventstore/port';
 import { PostgresEventStore } from '../../src/eventstore/postgres/store';
@@ -85,7 +86,7 @@ describe('sealing personal data', () => {
     for (const [reader, events] of Object.entries(await readers(`user-${userId}`))) {
       expect({ reader, data: events.map((e) => e.data) }).toEqual({ reader, data: [{ userId, personal: group }, { personal: { displayName: 'Ann B.' }, locale: 'fr-FR' }] });
     }
-    const state = (await store.readStream(`user-${userId}`)).map((e) => parseEvent(e.type, e.schemaVersion, e.data)).reduce(userDecider.evolve, userDecider.initialState());
+    const state = fold(userDecider, (await store.readStream(`user-${userId}`)).map((e) => parseEvent(e.type, e.schemaVersion, e.data) as UserEvent));
     expect(state).toMatchObject({ email: group.email, profile: { displayName: 'Ann B.' } });
   });
 
@@ -99,7 +100,7 @@ describe('sealing personal data', () => {
     }
     // the catalogue and the decider accept the erased shape
     const events = await store.readStream(`user-${userId}`);
-    const state = events.map((e) => parseEvent(e.type, e.schemaVersion, e.data)).reduce(userDecider.evolve, userDecider.initialState());
+    const state = fold(userDecider, events.map((e) => parseEvent(e.type, e.schemaVersion, e.data) as UserEvent));
     expect(state).toMatchObject({ status: 'active', email: null, profile: { displayName: null, locale: 'fr-FR' } });
   });
 

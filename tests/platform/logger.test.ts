@@ -25,6 +25,14 @@ describe('redactUrl', () => {
 });
 
 describe('createLogger', () => {
+  it('censors personal data: email, names, bio, avatar and whole personal groups, up to two levels down', () => {
+    const { logger, lines } = capturedLogger();
+    logger.info({ email: 'ann@example.com', user: { displayName: 'Ann Smith', bio: 'poet', avatarUrl: 'https://cdn/a.png' }, event: { data: { personal: { email: 'ann@example.com' } } } });
+    const output = lines.join('');
+    for (const personal of ['ann@example.com', 'Ann Smith', 'poet', 'cdn/a.png']) expect(output).not.toContain(personal);
+    expect(output).toContain('[REDACTED]');
+  });
+
   it('writes one JSON object a line with a level name and an ISO time', () => {
     const { logger, lines, records } = capturedLogger('info');
     logger.info({ migrations: ['0001'] }, 'applied');

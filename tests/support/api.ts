@@ -8,6 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
+import type { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import request, { type Response } from 'supertest';
 import { authMigrations } from '../../src/auth/migrations';
@@ -18,7 +19,7 @@ import { PostgresEventStore } from '../../src/eventstore/postgres/store';
 import { buildApi, type ApiAssembly } from '../../src/http/api';
 import { createApp } from '../../src/http/app';
 import { personKeyMigrations, sealPersonalData, type PersonKeys } from '../../src/personal-data';
-import { createLogger } from '../../src/platform/logger';
+import { createLogger, type Logger } from '../../src/platform/logger';
 import { createMetrics } from '../../src/platform/metrics';
 import { migrate } from '../../src/platform/migrations';
 import { projectionMigrations, projections } from '../../src/projections';
@@ -72,15 +73,26 @@ export interface TestApi {
   events(): Promise<RecordedEvent[]>;
   /** Sends a request that must be refused with `status`: a problem+json body, and nothing appended to the log. */
   refused(send: () => PromiseLike<Response>, status: number): Promise<Response>;
-  /** Runs every projection until close(). */
+  /** Runs every projection until close() or stopProjectors(). */
   startProjectors(): void;
   /** The projectors startProjectors() started. */
   projectors: Projector[];
+  /** Stops the projections startProjectors() started (their leadership goes with them). */
+  stopProjectors(): Promise<void>;
   /** Waits until every started projection has applied the log up to its head. */
   projectionsCaughtUp(timeoutMs?: number): Promise<void>;
 }
 
-export async function startTestApi(options: { rateLimits?: Partial<RateLimitConfig>; minPositionTimeoutMs?: number } = {}): Promise<TestApi> {
+export interface TestApiOptions {
+  rateLimits?: Partial<RateLimitConfig>;
+  minPositionTimeoutMs?: number;
+  /** Shared cache and rate limits in Redis (in memory without). */
+  redis?: Redis;
+  /** Default: silent. */
+  logger?: Logger;
+}
+
+export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   const database = await createTestDatabase('api');
   const pool = new Pool({ ...database.connection, max: 10 });
   const rawStore = new PostgresEventStore({ connection: database.connection, pool, pollIntervalMs: 200 });
@@ -88,7 +100,7 @@ export async function startTestApi(options: { rateLimits?: Partial<RateLimitConf
   await migrate(pool, [...authMigrations, ...idempotencyMigrations, ...projectionMigrations, ...personKeyMigrations]);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'postledger-api-'));
   const { store, personKeys } = await sealPersonalData(rawStore, { pool, dataDir, keyCacheSize: 1000, keyCacheTtlMs: 60_000 });
-  const logger = createLogger('silent');
+  const logger = options.logger ?? createLogger('silent');
   const mailer = new CapturingMailer();
   const clock = { offsetMs: 0 };
   const assembly = await buildApi({
@@ -103,6 +115,7 @@ export async function startTestApi(options: { rateLimits?: Partial<RateLimitConf
     personKeys,
     logger,
     mailer,
+    redis: options.redis,
     webhookSecret: WEBHOOK_SECRET,
     now: () => new Date(Date.now() + clock.offsetMs),
   });
@@ -156,6 +169,9 @@ export async function startTestApi(options: { rateLimits?: Partial<RateLimitConf
         projector.start();
         projectors.push(projector);
       }
+    },
+    async stopProjectors() {
+      await Promise.all(projectors.splice(0).map((p) => p.stop()));
     },
     async projectionsCaughtUp(timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
