@@ -61,6 +61,17 @@ export function seal(key: Buffer, plaintext: unknown, context: string): SealedPe
  * ```
  */
 export function open(key: Buffer, sealed: SealedPersonalData, context: string): unknown {
+  return JSON.parse(openText(key, sealed, context)) as unknown;
+}
+
+/**
+ * What `open` decrypts, as the JSON text it was sealed from.
+ *
+ * ```ts
+ * const json = openText(key, sealed, `${subject}:${eventId}`); // '{"email":"ann@example.com"}'
+ * ```
+ */
+export function openText(key: Buffer, sealed: SealedPersonalData, context: string): string {
   const iv = Buffer.from(sealed.iv, 'base64url');
   const body = Buffer.from(sealed.ct, 'base64url');
   if (iv.length !== IV_BYTES || body.length < TAG_BYTES) throw new PersonalDataUnreadable(context);
@@ -68,8 +79,7 @@ export function open(key: Buffer, sealed: SealedPersonalData, context: string): 
     const decipher = createDecipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(context, 'utf8'));
     decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
-    const text = Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]).toString('utf8');
-    return JSON.parse(text) as unknown;
+    return Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]).toString('utf8');
   } catch {
     throw new PersonalDataUnreadable(context);
   }

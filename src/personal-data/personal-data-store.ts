@@ -12,11 +12,16 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '../eventstore/port';
-import { ERASED_PERSONAL_DATA, isSealed, open, seal } from './cipher';
+import { ERASED_PERSONAL_DATA, isSealed, openText, seal } from './cipher';
 import type { PersonKey, PersonKeys } from './person-keys';
 
 export interface PersonalDataStoreOptions {
   keys: PersonKeys;
+  /**
+   * Opened groups kept in memory, by event id (default 10,000): a user's stream is loaded on
+   * every authenticated request. Used only while the person's key is still there.
+   */
+  openedCacheSize?: number;
   /** The top-level fields of an event type that hold personal data; `[]` for any type it does not know. */
   personalFieldsOf: (type: string) => readonly string[];
   /** Whose personal data a stream's events carry; default `userSubject` (the `<id>` of `user-<id>`). */
@@ -52,6 +57,8 @@ export class PersonalDataEventStore implements EventStore {
   private readonly keys: PersonKeys;
   private readonly personalFieldsOf: (type: string) => readonly string[];
   private readonly subjectOf: (streamId: string) => string | undefined;
+  private readonly opened = new Map<string, string>();
+  private readonly openedCacheSize: number;
 
   constructor(
     /** The adapter underneath: it only ever sees sealed groups. */
@@ -61,6 +68,7 @@ export class PersonalDataEventStore implements EventStore {
     this.keys = options.keys;
     this.personalFieldsOf = options.personalFieldsOf;
     this.subjectOf = options.subjectOf ?? userSubject;
+    this.openedCacheSize = options.openedCacheSize ?? 10_000;
   }
 
   async appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
@@ -115,6 +123,29 @@ export class PersonalDataEventStore implements EventStore {
     return fields.filter((field) => data[field] !== undefined);
   }
 
+  private openGroup(value: unknown, key: PersonKey, subject: string, eventId: string, field: string): unknown {
+    if (key.state === 'erased') return { ...ERASED_PERSONAL_DATA };
+    if (!isSealed(value)) return value;
+    // sealed, yet no key row at all: the key is gone, which is what erasure means
+    if (key.state === 'none') return { ...ERASED_PERSONAL_DATA };
+    // by event and field: the ciphertext of an event never changes, and the memo is only read while the key exists
+    const memo = `${eventId}:${field}`;
+    let text = this.opened.get(memo);
+    if (text === undefined) {
+      text = openText(key.key, value, contextOf(subject, eventId));
+      if (this.openedCacheSize > 0) {
+        this.opened.set(memo, text);
+        while (this.opened.size > this.openedCacheSize) this.opened.delete(this.opened.keys().next().value!);
+      }
+    } else {
+      // re-inserted: a Map iterates in insertion order, so the first key is the least recently used
+      this.opened.delete(memo);
+      this.opened.set(memo, text);
+    }
+    // parsed afresh each time: every reader gets a copy of its own
+    return JSON.parse(text) as unknown;
+  }
+
   private async sealAll(streamId: string, events: readonly NewEvent[]): Promise<readonly NewEvent[]> {
     if (!Array.isArray(events) || !events.some((event) => this.personalGroups(event).length > 0)) return events;
     // the adapter's own checks, on the plaintext: once sealed, a bad value could no longer be seen
@@ -152,7 +183,7 @@ export class PersonalDataEventStore implements EventStore {
       if (fields.length === 0 || subject === undefined) return event;
       const key = keys.get(subject)!;
       const data = { ...(event.data as Record<string, unknown>) };
-      for (const field of fields) data[field] = openGroup(data[field], key, contextOf(subject, event.id));
+      for (const field of fields) data[field] = this.openGroup(data[field], key, subject, event.id, field);
       return { ...event, data };
     });
   }
@@ -167,13 +198,6 @@ function isErasedMarker(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as { erased?: unknown }).erased === true && Object.keys(value).length === 1;
 }
 
-function openGroup(value: unknown, key: PersonKey, context: string): unknown {
-  if (key.state === 'erased') return { ...ERASED_PERSONAL_DATA };
-  if (!isSealed(value)) return value;
-  // sealed, yet no key row at all: the key is gone, which is what erasure means
-  if (key.state === 'none') return { ...ERASED_PERSONAL_DATA };
-  return open(key.key, value, context);
-}
 
 /** Authenticated with the ciphertext: a sealed group opens only in its own event, under its own person. */
 function contextOf(subject: string, eventId: string): string {

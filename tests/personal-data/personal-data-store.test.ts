@@ -172,6 +172,17 @@ describe('sealing personal data', () => {
     );
   });
 
+  it('serves a group opened before from memory, unaffected by what a reader did to its copy', async () => {
+    const userId = randomUUID();
+    const group = personal();
+    await store.appendToStream(`user-${userId}`, [registered(userId, group)]);
+    const [first] = await store.readStream(`user-${userId}`);
+    (first!.data as { personal: { email: string } }).personal.email = 'changed@example.com';
+    const [second] = await store.readStream(`user-${userId}`);
+    (second!.data as { personal: { email: string } }).personal.email = 'changed@example.com';
+    expect((await store.readStream(`user-${userId}`))[0]!.data).toEqual({ userId, personal: group });
+  });
+
   it('keeps at most cacheSize keys in memory', async () => {
     const small = new PersonKeys({ pool, masterKey, cacheSize: 1 });
     const [a, b] = [randomUUID(), randomUUID()];

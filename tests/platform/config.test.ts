@@ -238,3 +238,22 @@ describe('loadConfig: realtime gateway', () => {
     expect(() => loadConfig({ REALTIME_MAX_BUFFER_BYTES: '1k' })).toThrow('REALTIME_MAX_BUFFER_BYTES: must be an integer from 16384 to 1073741824 (got "1k")');
   });
 });
+
+describe('loadConfig: personal data', () => {
+  it('generates the master key by default, caches 10,000 keys for a minute, and reads each variable', () => {
+    expect(loadConfig({}).personalData).toEqual({ masterKey: undefined, keyCacheSize: 10_000, keyCacheTtlMs: 60_000 });
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ PERSONAL_DATA_MASTER_KEY: key, PERSONAL_KEY_CACHE_SIZE: '0', PERSONAL_KEY_CACHE_TTL_MS: '5000' }).personalData).toEqual({
+      masterKey: key,
+      keyCacheSize: 0,
+      keyCacheTtlMs: 5000,
+    });
+    expect(loadConfig({ PERSONAL_DATA_MASTER_KEY: Buffer.alloc(32, 7).toString('base64url') }).personalData.masterKey).toHaveLength(43);
+  });
+
+  it.each([Buffer.alloc(16, 7).toString('base64'), 'not base64 at all!', `${Buffer.alloc(32, 7).toString('base64')}x`])('refuses a master key that is not 32 bytes of base64, without echoing it', (value) => {
+    const message = 'PERSONAL_DATA_MASTER_KEY: must be 32 bytes in base64 (openssl rand -base64 32)';
+    expect(() => loadConfig({ PERSONAL_DATA_MASTER_KEY: value })).toThrow(message);
+    expect(errorOf({ PERSONAL_DATA_MASTER_KEY: value }).message).toBe(message);
+  });
+});
