@@ -24,16 +24,19 @@ const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@"]*:)[^\s/?#@"]+@/gi;
 // `?password=…`, `&access_token=…` and their kind in a query string
 const SECRET_QUERY_PARAMS = /([?&](?:password|passwd|pwd|secret|token|access_token|refresh_token|api_?key|key)=)[^&\s#"]*/gi;
 
+// `?q=…` (searches by email or name) and `?email=…`: personal data in a request's URL
+const PERSONAL_QUERY_PARAMS = /([?&](?:q|email)=)[^&\s#"]*/gi;
+
 /**
- * Masks the password of a URL, and secret query parameters, wherever they appear in `text`;
- * the text need not be a valid URL (an invalid connection string is shown redacted too).
+ * Masks the password of a URL, secret query parameters and searches that may name a person
+ * (`q`, `email`), wherever they appear in `text`; the text need not be a valid URL (an invalid connection string is shown redacted too).
  *
  * ```ts
  * redactUrl('postgres://app:s3cret@db:5432/ledger'); // 'postgres://app:***@db:5432/ledger'
  * ```
  */
 export function redactUrl(text: string): string {
-  return text.replace(URL_CREDENTIALS, '$1***@').replace(SECRET_QUERY_PARAMS, '$1***');
+  return text.replace(URL_CREDENTIALS, '$1***@').replace(SECRET_QUERY_PARAMS, '$1***').replace(PERSONAL_QUERY_PARAMS, '$1***');
 }
 
 /**

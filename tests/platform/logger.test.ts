@@ -15,6 +15,8 @@ describe('redactUrl', () => {
     ['postgres://db:5432/ledger?user=app&password=s3cret&sslmode=require', 'postgres://db:5432/ledger?user=app&password=***&sslmode=require'],
     ['/v1/realtime?access_token=eyJhbGciOi.x.y', '/v1/realtime?access_token=***'],
     ['connect to postgres://app:s3cret@db/x failed', 'connect to postgres://app:***@db/x failed'],
+    ['/v1/admin/users?q=ann%40example.com&status=active', '/v1/admin/users?q=***&status=active'],
+    ['/v1/things?limit=5&email=ann@example.com', '/v1/things?limit=5&email=***'],
   ])('masks the secret in %s', (input, expected) => {
     expect(redactUrl(input)).toBe(expected);
   });

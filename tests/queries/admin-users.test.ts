@@ -44,6 +44,7 @@ describe('GET /v1/admin/users', () => {
       displayName: 'Ada Lovelace',
       platformRoles: ['auditor', 'analyst'],
       status: 'active',
+      erased: false,
       registeredAt: expect.any(String),
       updatedAt: expect.any(String),
     });

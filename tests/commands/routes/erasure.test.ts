@@ -11,6 +11,11 @@ import { createRedis } from '../../../src/platform/redis';
 import { projections } from '../../../src/projections';
 import { Projector } from '../../../src/projections/projector';
 import { readModelDb } from '../../../src/projections/read-models';
+import type { ConsumedMessage } from '../../../src/streaming/bus';
+import { InProcessBus } from '../../../src/streaming/in-process-bus';
+import { Relay } from '../../../src/streaming/relay';
+import { relayMigrations } from '../../../src/streaming/relay-checkpoint';
+import { migrate } from '../../../src/platform/migrations';
 import { startTestApi, type TestApi, type TestUser } from '../../support/api';
 import { connectAccount, draftPost, issueApiKey } from './workspace-fixtures';
 
@@ -25,6 +30,7 @@ beforeAll(async () => {
   api = await startTestApi({ redis, logger: createLogger('debug', { write: (line: string) => void logLines.push(line) }) });
   admin = await api.register({ displayName: 'Root' });
   await changePlatformRole(api.store, api.pool, { action: 'grant-role', email: admin.email, role: 'admin' });
+  await migrate(api.pool, relayMigrations);
 });
 afterAll(async () => {
   await api.close();
@@ -80,6 +86,28 @@ async function redisText(): Promise<string> {
   } while (cursor !== '0');
   const values = await Promise.all(keys.map((key) => redis.get(key).catch(() => '')));
   return keys.map((key, i) => `${key}=${values[i] ?? ''}`).join('\n');
+}
+
+/** Relays the whole log to a bus of its own, as the service does, and returns what reached `postledger.user`. */
+async function relayedUserMessages(): Promise<ConsumedMessage[]> {
+  const bus = new InProcessBus();
+  const received: ConsumedMessage[] = [];
+  const consumer = await bus.consume({ topics: ['postledger.user'], fromBeginning: true, handle: async (message) => void received.push(message) });
+  const relay = new Relay({ store: api.store, bus, pool: api.pool, lockConnection: api.database.connection, logger: createLogger('silent'), name: `erasure-${randomUUID().slice(0, 8)}` });
+  relay.start();
+  try {
+    const { rows } = await api.pool.query<{ n: string }>(`select count(*) as n from pl_events where category = 'user'`);
+    const deadline = Date.now() + 15_000;
+    while (received.length < Number(rows[0]!.n)) {
+      if (Date.now() > deadline) throw new Error(`relayed ${received.length} of ${rows[0]!.n} user events`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    await relay.stop();
+    await consumer.stop();
+    await bus.close();
+  }
+  return received;
 }
 
 /** Runs every projection from scratch over the whole log into emptied tables: a rebuild. */
@@ -168,9 +196,21 @@ describe('DELETE /v1/me', () => {
     expect((await api.http.get('/v1/me').set(bob.auth)).body.workspaces).toEqual([{ id: workspaceId, name: 'Erasure Co', role: 'editor' }]);
     expect((await api.http.get(`/v1/workspaces/${workspaceId}/analytics/overview`).set(bob.auth)).status).toBe(200);
 
-    // no plaintext anywhere: every table (log, read models, auth, keys), Redis, the logs
+    // the users read model keeps the row, without the personal columns
+    const listed = await api.http.get(`/v1/admin/users/${ann.userId}`).set(admin.auth);
+    expect(listed.status).toBe(200);
+    expect(listed.body).toMatchObject({ id: ann.userId, email: null, displayName: null, erased: true, status: 'deactivated' });
+    const searched = await api.http.get(`/v1/admin/users?q=${ann.tag}`).set(admin.auth);
+    expect(searched.body.items).toEqual([]);
+
+    // messages produced after the erasure carry the erased group
+    const relayed = (await relayedUserMessages()).filter((m) => m.key === `user-${ann.userId}`);
+    expect(relayed.map((m) => (JSON.parse(m.value) as { type: string }).type)).toEqual(['UserRegistered', 'UserProfileUpdated', 'UserDeactivated', 'UserErased']);
+    expect((JSON.parse(relayed[0]!.value) as { data: unknown }).data).toEqual({ userId: ann.userId, personal: { erased: true } });
+
+    // no plaintext anywhere: every table (log, read models, auth, keys), Redis, the bus, the logs
     const before = await readModels();
-    for (const text of [await databaseText(), await redisText(), logLines.join('\n')]) {
+    for (const text of [await databaseText(), await redisText(), relayed.map((m) => m.value).join('\n'), logLines.join('\n')]) {
       expect(text).not.toContain(ann.tag);
     }
     // a rebuild from the log gives the same read models, still without the person
