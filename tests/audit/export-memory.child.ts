@@ -6,9 +6,6 @@
  */
 import { once } from 'node:events';
 import http, { ServerResponse } from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Pool } from 'pg';
 import { PostgresEventStore } from '../../src/eventstore/postgres/store';
 import { buildApi } from '../../src/http/api';
@@ -18,12 +15,11 @@ import { sealPersonalData } from '../../src/personal-data';
 import { createMetrics } from '../../src/platform/metrics';
 
 async function main(): Promise<void> {
-  const [connectionString, apiKey] = process.argv.slice(2);
+  const [connectionString, apiKey, dataDir] = process.argv.slice(2);
   const gc = (globalThis as { gc?: () => void }).gc;
-  if (!connectionString || !apiKey || !gc) throw new Error('usage: node --expose-gc --import tsx export-memory.child.ts <connection string> <api key>');
+  if (!connectionString || !apiKey || !dataDir || !gc) throw new Error('usage: node --expose-gc --import tsx export-memory.child.ts <connection string> <api key> <data dir>');
   const pool = new Pool({ connectionString, max: 4 });
   const rawStore = new PostgresEventStore({ connection: { connectionString }, pool });
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'postledger-export-'));
   // the export reads through the store the service uses: personal data opened on the way out
   const { store, personKeys } = await sealPersonalData(rawStore, { pool, dataDir, keyCacheSize: 10_000, keyCacheTtlMs: 60_000 });
   const logger = createLogger('silent');

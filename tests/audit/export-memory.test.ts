@@ -48,7 +48,8 @@ describe('GET /v1/events on a large log', () => {
     }
     const inLog = Number((await api.store.headPosition())!);
 
-    const result = await runChild([api.database.connectionString, created.body.key]);
+    // the API's DATA_DIR: its master key opens the personal data the users' events carry
+    const result = await runChild([api.database.connectionString, created.body.key, api.dataDir]);
     expect(result.status).toBe(200);
     // every event, and the export's own recorded read
     expect(result.lines).toBe(inLog + 1);

@@ -112,6 +112,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     },
     pool,
     store,
+    rawStore,
     personKeys,
     logger,
     mailer,
@@ -165,7 +166,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     startProjectors() {
       const db = readModelDb(pool);
       for (const projection of projections) {
-        const projector = new Projector({ db, store, projection, lockConnection: database.connection, logger, retryMs: 20 });
+        // as the service does: the audit chain hashes the log as stored, everything else reads it opened
+        const projector = new Projector({ db, store: projection.storedForm ? rawStore : store, projection, lockConnection: database.connection, logger, retryMs: 20 });
         projector.start();
         projectors.push(projector);
       }

@@ -23,6 +23,7 @@ const logLines: string[] = [];
 let api: TestApi;
 let redis: Redis;
 let admin: TestUser;
+let auditor: TestUser;
 
 beforeAll(async () => {
   redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', createLogger('silent'));
@@ -30,6 +31,8 @@ beforeAll(async () => {
   api = await startTestApi({ redis, logger: createLogger('debug', { write: (line: string) => void logLines.push(line) }) });
   admin = await api.register({ displayName: 'Root' });
   await changePlatformRole(api.store, api.pool, { action: 'grant-role', email: admin.email, role: 'admin' });
+  auditor = await api.register({ displayName: 'Auditor' });
+  await changePlatformRole(api.store, api.pool, { action: 'grant-role', email: auditor.email, role: 'auditor' });
   await migrate(api.pool, relayMigrations);
 });
 afterAll(async () => {
@@ -122,7 +125,9 @@ async function rebuildProjections(): Promise<void> {
   for (const { table_name } of tables) await api.pool.query(`truncate "${table_name}"`);
   const head = (await api.store.headPosition()) ?? 0n;
   const logger = createLogger('silent');
-  const projectors = projections.map((projection) => new Projector({ db: readModelDb(api.pool), store: api.store, projection, lockConnection: api.database.connection, logger, retryMs: 20 }));
+  const projectors = projections.map(
+    (projection) => new Projector({ db: readModelDb(api.pool), store: projection.storedForm ? api.rawStore : api.store, projection, lockConnection: api.database.connection, logger, retryMs: 20 }),
+  );
   for (const projector of projectors) projector.start();
   try {
     const deadline = Date.now() + 15_000;
@@ -196,6 +201,15 @@ describe('DELETE /v1/me', () => {
     expect((await api.http.get('/v1/me').set(bob.auth)).body.workspaces).toEqual([{ id: workspaceId, name: 'Erasure Co', role: 'editor' }]);
     expect((await api.http.get(`/v1/workspaces/${workspaceId}/analytics/overview`).set(bob.auth)).status).toBe(200);
 
+    // auditors see the erasure and the erased groups, and the chain over the stored log still verifies
+    const history = await api.http.get(`/v1/audit/streams/user-${ann.userId}`).set(auditor.auth);
+    expect(history.status).toBe(200);
+    expect(JSON.stringify(history.body)).not.toContain(ann.tag);
+    expect(JSON.stringify(history.body)).toContain('"erased":true');
+    const verified = await api.http.get('/v1/audit/verify').set(auditor.auth);
+    expect(verified.body).toMatchObject({ ok: true });
+    expect(verified.body.checked).toBeGreaterThanOrEqual(Number(stream.at(-1)!.position));
+
     // the users read model keeps the row, without the personal columns
     const listed = await api.http.get(`/v1/admin/users/${ann.userId}`).set(admin.auth);
     expect(listed.status).toBe(200);
@@ -217,6 +231,8 @@ describe('DELETE /v1/me', () => {
     await rebuildProjections();
     expect(await readModels()).toEqual(before);
     expect(await databaseText()).not.toContain(ann.tag);
+    // the chain rebuilt from the stored log links the same way and verifies
+    expect((await api.http.get('/v1/audit/verify').set(auditor.auth)).body).toMatchObject({ ok: true });
 
     // the email is free again: another person may register with it
     const again = await api.register({ email: ann.email, displayName: 'Someone else' });
