@@ -17,8 +17,9 @@
  * - BENCH_NO_RESULTS=1: leave bench/RESULTS.md alone
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Pool } from 'pg';
 import { PostgresEventStore } from '../src/eventstore/postgres/store';
@@ -100,9 +101,30 @@ async function preload(store: PostgresEventStore, prefix: string, count: number)
   await Promise.all(appends);
 }
 
-async function relayThroughput(url: string, bus: KafkaBus, pool: Pool, store: PostgresEventStore, rep: number): Promise<number> {
+/** CPU seconds the broker's JVM has used so far (when the project's script started it), else NaN. */
+function brokerCpuSeconds(): number {
+  try {
+    const pid = readFileSync(resolve(BENCH_DIR, '../.cache/kafka/broker-9092/broker.pid'), 'utf8').trim();
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+interface ThroughputRep {
+  eventsPerSecond: number;
+  /** CPU time of this process (relay, kafkajs, pg client) per event, µs. */
+  cpuUsPerEvent: number;
+  /** CPU time of the broker's JVM per event, µs (NaN when unknown). */
+  brokerCpuUsPerEvent: number;
+}
+
+async function relayThroughput(url: string, bus: KafkaBus, pool: Pool, store: PostgresEventStore, rep: number): Promise<ThroughputRep> {
   const head = (await store.headPosition())!;
   const relay = new Relay({ store, bus, pool, lockConnection: { connectionString: url }, logger, batchSize: BATCH, name: `bench-${rep}-${randomUUID().slice(0, 8)}` });
+  const cpu = process.cpuUsage();
+  const brokerCpu = brokerCpuSeconds();
   const started = performance.now();
   relay.start();
   let lastReport = started;
@@ -114,8 +136,11 @@ async function relayThroughput(url: string, bus: KafkaBus, pool: Pool, store: Po
     }
   }
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const brokerUsed = brokerCpuSeconds() - brokerCpu;
   await relay.stop();
-  return relay.status.published / seconds;
+  const events = relay.status.published;
+  return { eventsPerSecond: events / seconds, cpuUsPerEvent: (used.user + used.system) / events, brokerCpuUsPerEvent: (brokerUsed * 1e6) / events };
 }
 
 async function e2eLag(url: string, brokerList: string[], pool: Pool, store: PostgresEventStore, rep: number): Promise<{ p50: number; p99: number; received: number; sent: number }> {
@@ -174,7 +199,10 @@ export async function runKafkaBenchmark(): Promise<void> {
   progress(`database ${redactUrl(base)} schema ${schema.name}; brokers ${brokerList.join(',')}; ${REPS} reps; batch ${BATCH}; ${PARTITIONS} partitions`);
   const pool = new Pool({ connectionString: schema.url, max: 16 });
   const store = new PostgresEventStore({ connection: { connectionString: schema.url }, pool });
+  const loads: number[] = [loadavg()[0]!];
   const throughputs: number[] = [];
+  const cpuPerEvent: number[] = [];
+  const brokerCpuPerEvent: number[] = [];
   const lagRuns: { p50: number; p99: number; received: number; sent: number }[] = [];
   try {
     await store.migrate();
@@ -183,9 +211,13 @@ export async function runKafkaBenchmark(): Promise<void> {
     const bus = new KafkaBus({ brokers: brokerList, partitions: PARTITIONS, clientId: 'bench-relay', logger });
     try {
       for (let rep = 1; rep <= REPS; rep += 1) {
-        const rate = await relayThroughput(schema.url, bus, pool, store, rep);
+        const result = await relayThroughput(schema.url, bus, pool, store, rep);
+        const rate = result.eventsPerSecond;
         throughputs.push(rate);
-        progress(`relay throughput rep ${rep}: ${Math.round(rate)} ev/s over ${THROUGHPUT_EVENTS} events`);
+        cpuPerEvent.push(result.cpuUsPerEvent);
+        brokerCpuPerEvent.push(result.brokerCpuUsPerEvent);
+        loads.push(loadavg()[0]!);
+        progress(`relay throughput rep ${rep}: ${Math.round(rate)} ev/s over ${THROUGHPUT_EVENTS} events; ${result.cpuUsPerEvent.toFixed(1)} µs CPU/event here, ${result.brokerCpuUsPerEvent.toFixed(1)} in the broker`);
       }
     } finally {
       await bus.close();
@@ -193,6 +225,7 @@ export async function runKafkaBenchmark(): Promise<void> {
     for (let rep = 1; rep <= REPS; rep += 1) {
       const run = await e2eLag(schema.url, brokerList, pool, store, rep);
       lagRuns.push(run);
+      loads.push(loadavg()[0]!);
       progress(`e2e lag rep ${rep}: p50 ${run.p50.toFixed(1)} ms, p99 ${run.p99.toFixed(1)} ms (${run.received}/${run.sent} received)`);
     }
   } finally {
@@ -210,6 +243,12 @@ export async function runKafkaBenchmark(): Promise<void> {
     ['measure', 'median', 'each repetition'],
     [
       [`relay throughput, ${fmt(THROUGHPUT_EVENTS)} events log → acknowledged (batch ${BATCH})`, `${fmt(relayRate)} ev/s`, throughputs.map(fmt).join(', ')],
+      [
+        'relay process CPU per event (relay + kafkajs + pg client; 1e6 ÷ it = ev/s one free core could relay)',
+        `${median(cpuPerEvent).toFixed(1)} µs (≈ ${fmt(1e6 / median(cpuPerEvent))} ev/s per core)`,
+        cpuPerEvent.map((c) => c.toFixed(1)).join(', '),
+      ],
+      ['broker JVM CPU per event', `${median(brokerCpuPerEvent).toFixed(1)} µs`, brokerCpuPerEvent.map((c) => c.toFixed(1)).join(', ')],
       [`e2e lag p50 at ${fmt(LAG_RATE)} ev/s for ${LAG_SECONDS} s`, `${p50.toFixed(1)} ms`, lagRuns.map((r) => r.p50.toFixed(1)).join(', ')],
       [`e2e lag p99 at ${fmt(LAG_RATE)} ev/s for ${LAG_SECONDS} s`, `${p99.toFixed(1)} ms`, lagRuns.map((r) => r.p99.toFixed(1)).join(', ')],
     ],
@@ -222,8 +261,9 @@ export async function runKafkaBenchmark(): Promise<void> {
       ['e2e lag p99 < 250 ms', `${p99.toFixed(1)} ms`, p99 < 250 ? 'PASS' : 'MISS'],
     ],
   );
-  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  console.log(`\n${table}\n\n${targets}\n`);
+  const load = `load average (1 min) during the run ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)} on ${cpus().length} cores`;
+  const machine = `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${load}`;
+  console.log(`\n${table}\n\n${targets}\n\n${load}\n`);
   if (lost > 0) console.log(`note: ${lost} events were not received within 60 s of the last append`);
   if (process.env.BENCH_NO_RESULTS !== '1') {
     upsertSection(

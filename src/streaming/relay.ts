@@ -4,7 +4,7 @@ import type { Logger } from '../platform/logger';
 import { SessionLock } from '../platform/session-lock';
 import type { BusMessage, MessageBus } from './bus';
 import { advanceRelayCheckpoint, loadRelayCheckpoint } from './relay-checkpoint';
-import { toOutboundMessage } from './relay-message';
+import { type OutboundMessage, toOutboundMessage } from './relay-message';
 
 export interface RelayOptions {
   store: EventStore;
@@ -19,6 +19,12 @@ export interface RelayOptions {
   /** Base of the backoff between attempts at a batch (doubling up to `maxRetryMs`), and between tries for the lock. */
   retryMs?: number;
   maxRetryMs?: number;
+  /**
+   * Most bytes (keys, values, headers) in one publish (default 768 KiB): below Kafka's default
+   * `message.max.bytes` (1 MiB), which bounds each partition's share of a request. A larger
+   * event goes alone; the broker must accept it (set its `message.max.bytes` above MAX_EVENT_BYTES).
+   */
+  maxBatchBytes?: number;
   /** Names the checkpoint row and the lock (default `outbound`). */
   name?: string;
 }
@@ -65,6 +71,7 @@ export class Relay {
   private wake: (() => void) | undefined;
   private readonly name: string;
   private readonly batchSize: number;
+  private readonly maxBatchBytes: number;
   private readonly retryMs: number;
   private readonly maxRetryMs: number;
   private readonly log: Logger;
@@ -72,6 +79,7 @@ export class Relay {
   constructor(private readonly options: RelayOptions) {
     this.name = options.name ?? 'outbound';
     this.batchSize = options.batchSize ?? 500;
+    this.maxBatchBytes = options.maxBatchBytes ?? 768 * 1024;
     this.retryMs = options.retryMs ?? 200;
     this.maxRetryMs = options.maxRetryMs ?? 5000;
     this.log = options.logger.child({ relay: this.name });
@@ -176,15 +184,32 @@ export class Relay {
     this.state = 'standby';
   }
 
+  /** Publishes the events in log order, in requests of at most `maxBatchBytes`, each checkpointed once acknowledged. */
   private async sendWithRetries(events: RecordedEvent[]): Promise<void> {
-    const byTopic = new Map<string, BusMessage[]>();
+    let chunk: (OutboundMessage & { position: Position })[] = [];
+    let bytes = 0;
     for (const event of events) {
-      const { topic, message } = toOutboundMessage(event);
+      const outbound = toOutboundMessage(event);
+      const size = sizeOf(outbound.message);
+      if (chunk.length > 0 && bytes + size > this.maxBatchBytes) {
+        await this.publishAndCheckpoint(chunk);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push({ ...outbound, position: event.position });
+      bytes += size;
+    }
+    await this.publishAndCheckpoint(chunk);
+  }
+
+  private async publishAndCheckpoint(chunk: readonly (OutboundMessage & { position: Position })[]): Promise<void> {
+    const byTopic = new Map<string, BusMessage[]>();
+    for (const { topic, message } of chunk) {
       const messages = byTopic.get(topic);
       if (messages) messages.push(message);
       else byTopic.set(topic, [message]);
     }
-    const last = events.at(-1)!.position;
+    const last = chunk.at(-1)!.position;
     let delay = this.retryMs;
     for (let attempt = 1; ; attempt += 1) {
       if (this.stopped) throw new Stopping();
@@ -194,7 +219,7 @@ export class Relay {
         break;
       } catch (error) {
         if (this.state !== 'broker_unavailable' || attempt % 10 === 0) {
-          this.log.warn({ err: error, attempt, position: events[0]!.position.toString() }, 'relay could not publish; retrying');
+          this.log.warn({ err: error, attempt, position: chunk[0]!.position.toString() }, 'relay could not publish; retrying');
         }
         this.state = 'broker_unavailable';
         await this.sleep(delay);
@@ -214,7 +239,7 @@ export class Relay {
       }
     }
     this.checkpointValue = last;
-    this.published += events.length;
+    this.published += chunk.length;
   }
 
   private sleep(ms: number): Promise<void> {
@@ -226,4 +251,11 @@ export class Relay {
       };
     });
   }
+}
+
+/** Bytes a message takes on the wire, near enough: key, value and headers. */
+function sizeOf(message: BusMessage): number {
+  let size = Buffer.byteLength(message.key) + Buffer.byteLength(message.value);
+  for (const [name, value] of Object.entries(message.headers)) size += name.length + Buffer.byteLength(value);
+  return size;
 }

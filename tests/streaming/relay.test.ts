@@ -156,6 +156,42 @@ describe.each(buses)('Relay on the %s', (name, createBus) => {
   });
 });
 
+describe('Relay: request size', () => {
+  let log: RelayLog;
+  beforeEach(async () => (log = await relayLog()));
+  afterEach(() => log.close());
+
+  it('splits a batch into publishes of at most maxBatchBytes, in log order, checkpointing each', async () => {
+    const inner = new InProcessBus();
+    const publishedBytes: number[] = [];
+    const checkpoints: (bigint | undefined)[] = [];
+    const bus: MessageBus = {
+      kind: 'in-process',
+      publish: async (topic, messages) => {
+        checkpoints.push((await readRelayCheckpoint(log.pool, 'outbound'))?.position);
+        publishedBytes.push(messages.reduce((n, m) => n + m.value.length, 0));
+        await inner.publish(topic, messages);
+      },
+      consume: (options) => inner.consume(options),
+      close: () => inner.close(),
+    };
+    const category = freshCategory();
+    await appendRounds(log.store, category, 1, 12);
+    const recorder = await recordTopic(inner, `postledger.${category}`);
+    const relay = new Relay({ store: log.store, bus, pool: log.pool, lockConnection: log.database.connection, logger, batchSize: 100, maxBatchBytes: 1500 });
+    relay.start();
+    await until(() => recorder.received.length === 12, '12 messages');
+    await relay.stop();
+    expect(expectEveryEventInOrderPerKey(recorder.received, await log.store.readAll())).toBe(0);
+    // one event's envelope is a few hundred bytes: several publishes, none above the limit unless alone
+    expect(publishedBytes.length).toBeGreaterThan(2);
+    expect(Math.max(...publishedBytes)).toBeLessThanOrEqual(1500);
+    // each publish starts from the checkpoint the previous one left
+    expect(new Set(checkpoints).size).toBe(checkpoints.length);
+    await inner.close();
+  });
+});
+
 describe('Relay: when publishing fails', () => {
   let log: RelayLog;
   beforeEach(async () => (log = await relayLog()));
