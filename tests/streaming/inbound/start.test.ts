@@ -5,6 +5,9 @@ import { PostgresEventStore } from '../../../src/eventstore/postgres/store';
 import { createLogger } from '../../../src/platform/logger';
 import { InProcessBus } from '../../../src/streaming/in-process-bus';
 import { startInboundConsumers } from '../../../src/streaming/inbound';
+import { generationResults } from '../../../src/streaming/inbound/generation-results';
+import { inboundHandler } from '../../../src/streaming/inbound/inbound-consumer';
+import { inboundMetrics } from '../../../src/streaming/inbound/metrics';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { eventually } from './support';
 
@@ -49,5 +52,19 @@ describe('startInboundConsumers', () => {
     ]);
     await inbound.stop();
     await bus.close();
+  });
+});
+
+describe('inboundHandler', () => {
+  it('rejects (so the bus retries the message) when the dead letter cannot be sent, and counts no dead letter', async () => {
+    const bus = new InProcessBus();
+    await bus.close(); // publishing fails, as it does while the broker is down
+    const registry = new Registry();
+    const spec = generationResults({ commands: new CommandHandler(store, domainEventCodec), now: () => new Date() });
+    const handle = inboundHandler(spec, { bus, logger: createLogger('silent'), metrics: inboundMetrics(registry), now: () => new Date() });
+    const message = { topic: spec.topic, partition: 0, offset: '7', key: 'k', value: 'not json', headers: {} };
+    await expect(handle(message)).rejects.toThrow('the message bus is closed');
+    const dead = await registry.getSingleMetric('inbound_messages_dead_lettered_total')!.get();
+    expect(dead.values.reduce((sum, v) => sum + v.value, 0)).toBe(0);
   });
 });
