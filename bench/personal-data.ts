@@ -6,6 +6,7 @@
  * with the key cache off (a key look-up per read). Also the bare cipher, per operation.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
 import type { EventStore, NewEvent, RecordedEvent } from '../src/eventstore/port';
@@ -126,6 +127,7 @@ async function layerMicros(masterKey: Buffer, pool: Pool): Promise<{ memoUs: num
 
 export async function runPersonalDataBenchmark(): Promise<void> {
   const started = Date.now();
+  const loadBefore = loadavg()[0]!;
   const scratch = new ScratchDatabases(benchDatabaseUrl());
   const pools: Pool[] = [];
   const results = new Map<string, RepResult[]>();
@@ -150,10 +152,12 @@ export async function runPersonalDataBenchmark(): Promise<void> {
     ];
 
     console.error(`personal-data: ${USERS} users for the loads…`);
-    const rawUsers = Array.from({ length: USERS }, () => randomUUID());
-    const sealedUsers = Array.from({ length: USERS }, () => randomUUID());
-    await runConcurrent(USERS, CONCURRENCY, (i) => raw.appendToStream(`user-${rawUsers[i]}`, [registered(rawUsers[i]!), profiled()]));
-    await runConcurrent(USERS, CONCURRENCY, (i) => sealed.appendToStream(`user-${sealedUsers[i]}`, [registered(sealedUsers[i]!), profiled()]));
+    // people whose streams are loaded (2 events each, never written to again) and people written to
+    const people = () => Array.from({ length: USERS }, () => randomUUID());
+    const [rawUsers, sealedUsers, rawWritten, sealedWritten] = [people(), people(), people(), people()];
+    for (const [store, users] of [[raw, rawUsers], [sealed, sealedUsers], [raw, rawWritten], [sealed, sealedWritten]] as const) {
+      await runConcurrent(USERS, CONCURRENCY, (i) => store.appendToStream(`user-${users[i]}`, [registered(users[i]!), profiled()]));
+    }
     await pool.query('vacuum analyze pl_events');
 
     for (let rep = 1; rep <= REPS; rep++) {
@@ -161,7 +165,7 @@ export async function runPersonalDataBenchmark(): Promise<void> {
       // alternate which contender goes first, so neither always gets the warmer cache
       const order = rep % 2 === 1 ? stores : [...stores].reverse();
       for (const [name, store] of order) record('append, new person', name, await appendRep(store));
-      for (const [name, store] of order) record('append, known person', name, await appendKnownRep(store, name === 'raw' ? rawUsers : sealedUsers));
+      for (const [name, store] of order) record('append, known person', name, await appendKnownRep(store, name === 'raw' ? rawWritten : sealedWritten));
       for (const [name, store] of order) record('load user stream', name, await loadRep(store, name === 'raw' ? rawUsers : sealedUsers));
       record('load user stream', 'sealed, no caches', await loadRep(uncached, sealedUsers));
       for (const [name, store] of order) record('readAll', name, await readAllRep(store));
@@ -191,10 +195,10 @@ export async function runPersonalDataBenchmark(): Promise<void> {
       '',
       `- Code: the personal-data store of src/personal-data over PostgresEventStore; PostgreSQL ${info.version}; Node ${process.version}; ${REPS} repetitions, raw and sealed alternating which goes first, each figure the median of its repetitions.`,
       `- append, new person: ${formatRate(APPENDS)} \`UserRegistered\` (email and display name sealed) to new streams at concurrency ${CONCURRENCY} on a pool of ${CONCURRENCY}; each new person first gets a key row (one more committed statement): the cost of a registration.`,
-      `- append, known person: ${formatRate(APPENDS)} \`UserProfileUpdated\` (bio sealed) to the streams of ${USERS} existing people, key cached: the cost of any later personal write.`,
+      `- append, known person: ${formatRate(APPENDS)} \`UserProfileUpdated\` (bio sealed) to the streams of ${USERS} existing people (not those loaded below), key cached: the cost of any later personal write.`,
       `- load user stream: ${formatRate(LOADS)} \`readStream\` of 2-event user streams (${USERS} users, concurrency ${CONCURRENCY}): what authentication does on every request. With the caches (default) the keys and the groups already opened are in memory; "no caches" looks the key up in \`pl_person_keys\` and decrypts on every read.`,
       `- readAll: the whole \`user\` category in pages of ${PAGE} (${formatRate(get('readAll', 'raw')!.events)} events).`,
-      `- Whole run: ${((Date.now() - started) / 60_000).toFixed(1)} min.`,
+      `- Whole run: ${((Date.now() - started) / 60_000).toFixed(1)} min; 1-minute load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (the machine's cores: the more above it, the more the figures are disturbed by other work).`,
     ].join('\n');
     console.log(table);
     console.log(`\nseal ${cipher.sealUs.toFixed(2)} µs, open ${cipher.openUs.toFixed(2)} µs; layer per user-stream load ${layer.memoUs.toFixed(1)} µs (opened before) / ${layer.openUs.toFixed(1)} µs (decrypting)`);
