@@ -1,7 +1,8 @@
 /**
  * Preloaded (`--import`) into the child processes of `npm run bench -- commands` (the service,
  * the HTTP floor). Answers requests from the benchmark over the IPC channel: the event loop's
- * utilisation so far (is the service's one thread the limit?), and starting / stopping the V8
+ * utilisation so far (is the service's one thread the limit?), its memory (the realtime
+ * benchmark's memory per connection), and starting / stopping the V8
  * CPU profiler so that only the timed runs are profiled, not start-up (which under tsx is
  * mostly compiling TypeScript). It does nothing until asked.
  */
@@ -9,8 +10,9 @@ import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 
-export type ProbeRequest = { id: number } & ({ kind: 'elu' } | { kind: 'profile-start' } | { kind: 'profile-stop'; file: string });
-export type ProbeResponse = { id: number; error?: string; elu?: { idle: number; active: number } };
+export type ProbeRequest = { id: number } & ({ kind: 'elu' } | { kind: 'memory' } | { kind: 'profile-start' } | { kind: 'profile-stop'; file: string });
+/** `memory`: process.memoryUsage() in bytes, after a full garbage collection when the child runs with --expose-gc. */
+export type ProbeResponse = { id: number; error?: string; elu?: { idle: number; active: number }; memory?: NodeJS.MemoryUsage };
 
 const send = process.send?.bind(process);
 if (send) {
@@ -22,6 +24,13 @@ if (send) {
         case 'elu': {
           const { idle, active } = performance.eventLoopUtilization();
           reply({ elu: { idle, active } });
+          return;
+        }
+        case 'memory': {
+          const gc = (globalThis as { gc?: () => void }).gc;
+          gc?.();
+          gc?.();
+          reply({ memory: process.memoryUsage() });
           return;
         }
         case 'profile-start':

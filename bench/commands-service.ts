@@ -75,6 +75,8 @@ export interface RunningService {
   assertAlive(): void;
   /** The service's event-loop time so far (in-process: this process's, load generator included). */
   loopTime(): Promise<LoopTime | undefined>;
+  /** The child's memory after a full GC when it runs with --expose-gc (commands-probe.ts). */
+  memory?(): Promise<NodeJS.MemoryUsage>;
   /** Starts the CPU profiler in the child (commands-probe.ts). */
   startProfile?(): Promise<void>;
   /** Stops it and writes the profile to `file`. */
@@ -160,6 +162,7 @@ export async function startServiceProcess(repoRoot: string, env: NodeJS.ProcessE
       if (exit) throw exit;
     },
     loopTime: async () => (await ask({ kind: 'elu' })).elu,
+    memory: async () => (await ask({ kind: 'memory' })).memory!,
     startProfile: async () => {
       await ask({ kind: 'profile-start' });
     },

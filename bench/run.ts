@@ -7,6 +7,7 @@ import { runCommandsBenchmark } from './commands';
 import { runEventStoreBenchmark } from './eventstore';
 import { runKafkaBenchmark } from './kafka';
 import { runPersonalDataBenchmark } from './personal-data';
+import { runRealtimeBenchmark } from './realtime';
 
 const BENCHMARKS: Record<string, { about: string; run: () => Promise<void> }> = {
   eventstore: {
@@ -15,6 +16,10 @@ const BENCHMARKS: Record<string, { about: string; run: () => Promise<void> }> = 
   },
   kafka: { about: 'outbound relay on a real Kafka broker: throughput over 100k events, end-to-end lag p50/p99 at 1,000 events/s', run: runKafkaBenchmark },
   'personal-data': { about: 'the cost of sealing personal data: raw vs sealed store on appends, user-stream loads, readAll; the bare cipher', run: runPersonalDataBenchmark },
+  realtime: {
+    about: 'WebSocket gateway: 2000 clients over 50 workspaces, events appended at 500/s: delivery latency and memory per idle connection',
+    run: runRealtimeBenchmark,
+  },
   commands: { about: 'HTTP write side with autocannon: create-post (vs the event store) and engagement batches of 1000 snapshots', run: runCommandsBenchmark },
 };
 
