@@ -13,7 +13,8 @@
  *
  * Environment: BENCH_DATABASE_URL (else DATABASE_URL, else the local server), BENCH_REPS (3),
  * BENCH_DURATION_S (10), BENCH_WARMUP_S (2), BENCH_CLIENTS (2000), BENCH_WORKSPACES (50),
- * BENCH_RATE (500 events/s), BENCH_NO_RESULTS=1 to leave bench/RESULTS.md alone.
+ * BENCH_RATE (500 events/s), BENCH_NO_RESULTS=1 to leave bench/RESULTS.md alone, BENCH_CPU_PROF=1 to
+ * profile the service during the timed part and print where its CPU went (implies BENCH_NO_RESULTS).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { cpuSnapshot, foreignCpuPct } from './lib/cpu';
 import { benchDatabaseUrl, ScratchDatabases, serverInfo } from './lib/db';
 import { markdownTable, today, upsertSection } from './lib/results';
 import { median, percentile } from './lib/stats';
+import { summarizeProfiles } from './commands-profile';
 import { freePort, loopUtilization, type RunningService, serviceEnv, startServiceProcess } from './commands-service';
 
 const BENCH_DIR = __dirname;
@@ -207,7 +209,17 @@ async function appendAtRate(store: PostgresEventStore, workspaces: Workspace[], 
   return done / ((performance.now() - start) / 1000);
 }
 
-async function runRep(databaseUrl: string, settings: { clients: number; workspaces: number; rate: number; durationS: number; warmupS: number }): Promise<Rep> {
+interface Settings {
+  clients: number;
+  workspaces: number;
+  rate: number;
+  durationS: number;
+  warmupS: number;
+  /** Where the service's CPU profile of the timed part goes (BENCH_CPU_PROF=1). */
+  profileFile?: string;
+}
+
+async function runRep(databaseUrl: string, settings: Settings): Promise<Rep> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'postledger-bench-rt-'));
   let service: RunningService | undefined;
@@ -238,11 +250,13 @@ async function runRep(databaseUrl: string, settings: { clients: number; workspac
     clients.recordFrom = performance.now();
     const cpuBefore = cpuSnapshot();
     const loopBefore = await service.loopTime();
+    if (settings.profileFile) await service.startProfile!();
     const appendsPerSecond = await appendAtRate(store, workspaces, settings.rate, settings.durationS, () => (appended += 1));
     // the last events' receipts
     const perEvent = settings.clients / settings.workspaces;
     for (let waited = 0; clients.latenciesMs.length < (appended - appendedBefore) * perEvent && waited < 5000; waited += 50) await sleep(50);
     const loopAfter = await service.loopTime();
+    if (settings.profileFile) await service.stopProfile!(settings.profileFile);
     const foreign = foreignCpuPct(cpuBefore, cpuSnapshot());
     clients.recordFrom = undefined;
     service.assertAlive();
@@ -277,7 +291,9 @@ export async function runRealtimeBenchmark(): Promise<void> {
     durationS: envNumber('BENCH_DURATION_S', 10),
     warmupS: envNumber('BENCH_WARMUP_S', 2),
   };
-  const writeResults = process.env.BENCH_NO_RESULTS !== '1';
+  const profiling = process.env.BENCH_CPU_PROF === '1';
+  const writeResults = process.env.BENCH_NO_RESULTS !== '1' && !profiling;
+  const profiles: string[] = [];
   const baseUrl = benchDatabaseUrl();
   const info = await serverInfo(baseUrl);
   const databases = new ScratchDatabases(baseUrl);
@@ -286,7 +302,9 @@ export async function runRealtimeBenchmark(): Promise<void> {
     for (let rep = 1; rep <= reps; rep += 1) {
       const database = await databases.create(`realtime${rep}`);
       log(`repetition ${rep}/${reps}`);
-      const result = await runRep(database.url, settings);
+      const profileFile = profiling ? join(tmpdir(), `postledger-realtime-${process.pid}-${rep}.cpuprofile`) : undefined;
+      const result = await runRep(database.url, { ...settings, profileFile });
+      if (profileFile) profiles.push(profileFile);
       log(
         `repetition ${rep}: p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, max ${result.maxMs.toFixed(0)} ms, ` +
           `${result.kibPerConnection.toFixed(1)} KiB per connection, ${result.appendsPerSecond.toFixed(0)} appends/s, ` +
@@ -351,6 +369,7 @@ export async function runRealtimeBenchmark(): Promise<void> {
       'the appender, the service and PostgreSQL share the cores, and other sessions ran on the machine (foreign CPU above).',
   ].join('\n');
   console.log(`\n${body}\n`);
+  if (profiling) console.log(summarizeProfiles(profiles, REPO_ROOT).text);
   if (writeResults) upsertSection(join(BENCH_DIR, 'RESULTS.md'), 'realtime', today(), body);
   console.log(`realtime: ${settings.clients} clients; delivery p99 ${summary.p99.toFixed(1)} ms; ${summary.kib.toFixed(1)} KiB per connection`);
 }

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/principal';
 import type { Position } from '../eventstore/port';
+import type { FeedEvent } from './feed';
 import { closeCodes, type ErrorMessage, errorMessage, parseClientMessage } from './protocol';
 import { type Membership, type ReadLogPage, type SubscriptionHost, WorkspaceSubscription } from './subscription';
 
@@ -72,10 +73,19 @@ export class RealtimeConnection implements SubscriptionHost {
     return this.principal.userId;
   }
 
-  send(frame: string | Buffer, type: MessageType): boolean {
+  send(message: string, type: MessageType): boolean {
     if (this.ended || this.socket.readyState !== WebSocket.OPEN) return false;
-    this.socket.send(frame, { binary: false });
+    this.socket.send(message);
     this.context.sent(type);
+    return this.withinLimit();
+  }
+
+  sendEvent(event: FeedEvent): boolean {
+    if (this.ended || this.socket.readyState !== WebSocket.OPEN) return false;
+    // the frame straight onto the TCP socket: ws writes its own frames there synchronously too
+    // (no compression), so the order holds, and socket.bufferSize is ws's bufferedAmount
+    this.transport.write(event.wireFrame);
+    this.context.sent('event');
     return this.withinLimit();
   }
 

@@ -21,6 +21,7 @@ export interface LiveFeed {
  */
 export class FeedEvent {
   private frame: Buffer | undefined;
+  private wire: Buffer | undefined;
 
   constructor(readonly event: RecordedEvent) {}
 
@@ -39,4 +40,32 @@ export class FeedEvent {
     this.frame ??= Buffer.from(eventMessage(this.event));
     return this.frame;
   }
+
+  /**
+   * The same message as a whole WebSocket text frame, header included. A server's frames are
+   * not masked, so the bytes are the same for every socket: built once, written as they are.
+   */
+  get wireFrame(): Buffer {
+    this.wire ??= textFrame(this.eventFrame);
+    return this.wire;
+  }
+}
+
+/** An unmasked, final WebSocket text frame carrying `payload` (RFC 6455 §5.2). */
+export function textFrame(payload: Buffer): Buffer {
+  const length = payload.length;
+  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  frame[0] = 0x81; // FIN, opcode 1 (text)
+  if (length < 126) {
+    frame[1] = length;
+  } else if (length < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  payload.copy(frame, headerLength);
+  return frame;
 }

@@ -8,8 +8,10 @@ import { mayRead } from './visibility';
 /** What a subscription needs from its connection. */
 export interface SubscriptionHost {
   readonly userId: string;
-  /** Sends a frame; false once the connection is closing. */
-  send(frame: string | Buffer, type: 'event' | 'caught-up' | 'metrics'): boolean;
+  /** Sends a message; false once the connection is closing. */
+  send(message: string, type: 'caught-up' | 'metrics'): boolean;
+  /** Sends an event: its frame, built once for every socket. */
+  sendEvent(event: FeedEvent): boolean;
   /** Counts bytes held for the client beside the socket's buffer; false when that closed the connection (too slow). */
   hold(bytes: number): boolean;
   release(bytes: number): void;
@@ -142,7 +144,7 @@ export class WorkspaceSubscription {
       if (data.counted === true && typeof data.postId === 'string' && data.metrics) this.metrics.offer(data.postId, data.metrics);
       return;
     }
-    this.host.send(feedEvent.eventFrame, 'event');
+    this.host.sendEvent(feedEvent);
   }
 
   private isAboutMe(data: unknown): boolean {
