@@ -1,5 +1,10 @@
-import { Receiver } from 'ws';
+import * as ws from 'ws';
+import type { Writable } from 'node:stream';
 import { textFrame } from '../../src/realtime/feed';
+
+/** ws's frame parser: exported by the package at run time, absent from its type definitions. */
+type ReceiverLike = Writable & { on(event: 'message', listener: (data: Buffer, isBinary: boolean) => void): ReceiverLike; on(event: 'error', listener: (error: Error) => void): ReceiverLike };
+const { Receiver } = ws as unknown as { Receiver: new (options: { isServer: boolean }) => ReceiverLike };
 
 /** What a WebSocket client's own parser (ws's Receiver) reads from the bytes. */
 function decode(frame: Buffer): Promise<string> {
