@@ -23,6 +23,8 @@ export interface ConnectionContext {
   register(subscription: WorkspaceSubscription): void;
   unregister(subscription: WorkspaceSubscription): void;
   sent(type: MessageType): void;
+  /** Calls `uncork()` of the connection once the current turn of the event loop is done. */
+  uncorkSoon(connection: RealtimeConnection): void;
   dropped(connection: RealtimeConnection, reason: DropReason): void;
   closed(connection: RealtimeConnection): void;
   failed(error: unknown, context: string): void;
@@ -44,6 +46,7 @@ export class RealtimeConnection implements SubscriptionHost {
   alive = true;
   private readonly subscriptions = new Map<string, WorkspaceSubscription>();
   private heldBytes = 0;
+  private corked = false;
   private inbox: Promise<void> = Promise.resolve();
   private inboxSize = 0;
   private ended = false;
@@ -82,11 +85,20 @@ export class RealtimeConnection implements SubscriptionHost {
 
   sendEvent(event: FeedEvent): boolean {
     if (this.ended || this.socket.readyState !== WebSocket.OPEN) return false;
+    if (!this.corked) {
+      // slow: what earlier turns sent is still waiting when more comes (not this turn's burst, which is written at its end)
+      if (!this.withinLimit()) return false;
+      // this turn's events for the socket (a page of the feed) go out in one write
+      this.corked = true;
+      this.transport.cork();
+      this.context.uncorkSoon(this);
+    }
     // the frame straight onto the TCP socket: ws writes its own frames there synchronously too
-    // (no compression), so the order holds, and socket.bufferSize is ws's bufferedAmount
+    // (no compression), so the order holds, and socket.bufferSize is ws's bufferedAmount; the
+    // buffer is shared by every socket, not copied
     this.transport.write(event.wireFrame);
     this.context.sent('event');
-    return this.withinLimit();
+    return true;
   }
 
   hold(bytes: number): boolean {
@@ -122,6 +134,13 @@ export class RealtimeConnection implements SubscriptionHost {
   end(subscription: WorkspaceSubscription, error: ErrorMessage): void {
     this.forget(subscription);
     this.sendError(error);
+  }
+
+  /** Writes what was corked this turn. */
+  uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.transport.uncork();
   }
 
   /** Sends a ping; a connection that did not answer the previous one is cut. */

@@ -52,6 +52,8 @@ export class RealtimeGateway {
   private readonly sentCounters: Record<MessageType, { inc(): void }>;
   /** Replay reads of the log at once: a reconnect storm queues instead of flooding the database and memory. */
   private readonly replayReads = new Semaphore(MAX_CONCURRENT_REPLAY_READS);
+  private corked = new Set<RealtimeConnection>();
+  private uncorking: NodeJS.Immediate | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private closing = false;
 
@@ -81,6 +83,15 @@ export class RealtimeGateway {
         if (set?.delete(subscription) && set.size === 0) this.byWorkspace.delete(subscription.workspaceId);
       },
       sent: (type) => this.sentCounters[type].inc(),
+      uncorkSoon: (connection) => {
+        this.corked.add(connection);
+        this.uncorking ??= setImmediate(() => {
+          this.uncorking = undefined;
+          const corked = this.corked;
+          this.corked = new Set();
+          for (const c of corked) c.uncork();
+        });
+      },
       dropped: (_connection, reason: DropReason) => options.metrics.realtimeDrops.inc({ reason }),
       closed: (connection) => this.forget(connection),
       failed: (error, context) => options.logger.error({ err: error }, `${context} failed`),
