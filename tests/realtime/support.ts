@@ -135,6 +135,20 @@ export async function appendPostEvents(api: TestApi, workspaceId: string, count:
   return positions;
 }
 
+/** Appends `count` events of a workspace to one new post stream in batches of `batch` (one round trip each). */
+export async function appendPostBatches(api: TestApi, workspaceId: string, count: number, dataBytes: number, batch = 50): Promise<void> {
+  const streamId = `post-${randomUUID()}`;
+  for (let done = 0; done < count; done += batch) {
+    const events = Array.from({ length: Math.min(batch, count - done) }, (_, i) => ({
+      id: randomUUID(),
+      type: 'PostEdited',
+      data: { n: done + i, filler: 'x'.repeat(dataBytes) },
+      metadata: { workspaceId },
+    }));
+    await api.store.appendToStream(streamId, events);
+  }
+}
+
 /** The positions of the log's events of a workspace after `after`. */
 export async function workspacePositions(api: TestApi, workspaceId: string, after = 0n): Promise<bigint[]> {
   return (await api.events()).filter((e) => e.metadata.workspaceId === workspaceId && e.position > after).map((e) => e.position);
