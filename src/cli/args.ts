@@ -7,6 +7,7 @@ export type RoleAction = 'grant-role' | 'revoke-role';
 export type CliCommand =
   | { command: 'migrate' | 'help' | 'projections-status' }
   | { command: 'serve'; roles?: string }
+  | { command: 'projections-rebuild'; target: string }
   | { command: 'users'; action: RoleAction; email: string; role: PlatformRole }
   | { command: 'invalid'; error: string };
 
@@ -18,6 +19,8 @@ Commands:
                                     process runs (default all; a comma list too; the same as ROLES=…)
   migrate                           apply the database migrations and print their ids
   projections status                each projection's checkpoint and state (exit 1 if one failed)
+  projections rebuild <name|all>    rebuild projections from the log into new tables, then swap
+                                    them in; the service keeps serving meanwhile
   users grant-role <email> <role>   give a user a platform role (admin, auditor, analyst)
   users revoke-role <email> <role>  take a platform role away from a user
   help                              show this text
@@ -42,7 +45,9 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   if (first === 'users') return parseUsers(rest);
   if (first === 'serve') return parseServe(rest);
   if (first === 'projections') {
-    return rest.length === 1 && rest[0] === 'status' ? { command: 'projections-status' } : { command: 'invalid', error: '"projections" takes: status' };
+    if (rest.length === 1 && rest[0] === 'status') return { command: 'projections-status' };
+    if (rest.length === 2 && rest[0] === 'rebuild') return { command: 'projections-rebuild', target: rest[1]! };
+    return { command: 'invalid', error: '"projections" takes: status, or rebuild <name|all>' };
   }
   if (first !== 'migrate') return { command: 'invalid', error: `unknown command "${first}"` };
   if (rest.length > 0) return { command: 'invalid', error: `"${first}" takes no arguments (got "${rest.join(' ')}")` };

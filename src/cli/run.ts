@@ -4,6 +4,7 @@ import { configOrExit, type HostProcess, serve } from '../serve';
 import { migrateDatabase } from '../service';
 import { parseArgs, USAGE } from './args';
 import { runProjectionsStatus } from './projections';
+import { runProjectionsRebuild } from './projections-rebuild';
 import { runUsersCommand } from './users';
 
 /**
@@ -31,6 +32,8 @@ export async function runCli(argv: readonly string[], host: HostProcess): Promis
       return runUsersCommand(host, parsed);
     case 'projections-status':
       return runProjectionsStatus(host);
+    case 'projections-rebuild':
+      return runProjectionsRebuild(host, parsed.target);
   }
 }
 

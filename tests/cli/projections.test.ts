@@ -11,7 +11,7 @@ describe('postledger projections status', () => {
   it('parses only "projections status"', () => {
     expect(parseArgs(['projections', 'status'])).toEqual({ command: 'projections-status' });
     expect(parseArgs(['projections'])).toMatchObject({ command: 'invalid' });
-    expect(parseArgs(['projections', 'rebuild', 'all'])).toMatchObject({ command: 'invalid' });
+    expect(parseArgs(['projections', 'replay'])).toMatchObject({ command: 'invalid' });
   });
 
   it('lists every projection, never-started ones too, and exits 1 while one has failed', async () => {

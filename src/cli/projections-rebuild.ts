@@ -1,0 +1,46 @@
+import { describeError } from '../platform/health';
+import { createLogger } from '../platform/logger';
+import { Teardown } from '../platform/teardown';
+import { openDatabase } from '../platform/database';
+import { projections } from '../projections';
+import { rebuildProjection } from '../projections/rebuild';
+import { readModelDb } from '../projections/read-models';
+import { configOrExit, type HostProcess } from '../serve';
+import { openEventStore } from '../service';
+
+/**
+ * `postledger projections rebuild <name|all>`: rebuilds each named projection from the log
+ * into fresh tables and swaps them in (see projections/rebuild.ts) while the service keeps
+ * running. A progress bar on a terminal (stderr), progress lines in the logs otherwise; one
+ * line per projection on stdout. Exit 0 when all were rebuilt, 1 on a failure, 2 for an
+ * unknown name.
+ */
+export async function runProjectionsRebuild(host: HostProcess & { stderr: { isTTY?: boolean } }, target: string): Promise<void> {
+  const chosen = target === 'all' ? projections : projections.filter((p) => p.name === target);
+  if (chosen.length === 0) {
+    host.stderr.write(`postledger projections rebuild: unknown projection "${target}"; one of ${projections.map((p) => p.name).join(', ')}, or all\n`);
+    host.exit(2);
+    return;
+  }
+  const config = configOrExit(host);
+  if (!config) return;
+  const logger = createLogger(config.logLevel, { write: (line: string) => host.stderr.write(line) });
+  const teardown = new Teardown(logger);
+  let exitCode = 0;
+  try {
+    const database = await openDatabase(config, logger, teardown);
+    const { store } = await openEventStore(config, database, logger, teardown);
+    const db = readModelDb(database.pool);
+    for (const projection of chosen) {
+      const result = await rebuildProjection({ db, store, projection, lockConnection: { connectionString: database.connectionString }, logger, progressStream: host.stderr });
+      const rate = result.seconds > 0 ? Math.round(result.events / result.seconds) : result.events;
+      host.stdout.write(`rebuilt ${result.projection}: ${result.events} events in ${result.seconds.toFixed(1)} s (${rate} events/s), checkpoint ${result.position}\n`);
+    }
+  } catch (error) {
+    exitCode = 1;
+    host.stderr.write(`postledger projections rebuild failed: ${describeError(error)}\n`);
+  } finally {
+    await teardown.run();
+  }
+  host.exit(exitCode);
+}
