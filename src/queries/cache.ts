@@ -59,11 +59,12 @@ export class QueryCache {
   }
 
   private async keyOf({ workspaceId, route, params, projections }: CacheKey): Promise<string> {
-    const { rows } = await this.options.pool.query<{ name: string; position: string }>(
-      'select name, position from pl_projection_checkpoints where name = any($1::text[]) order by name',
+    // updated_at too: a rebuild may swap in new tables at the same position
+    const { rows } = await this.options.pool.query<{ name: string; position: string; at: string }>(
+      `select name, position, (extract(epoch from updated_at) * 1000000)::bigint as at from pl_projection_checkpoints where name = any($1::text[]) order by name`,
       [projections],
     );
-    const positions = rows.map((r) => `${r.name}@${r.position}`).join(',');
+    const positions = rows.map((r) => `${r.name}@${r.position}.${r.at}`).join(',');
     const query = Object.keys(params)
       .filter((name) => params[name] !== undefined)
       .sort()
