@@ -1,6 +1,8 @@
 import { parseEvent } from '../domain/catalogue';
 import { commentEvents, type CommentEvent } from '../domain/comment';
+import type { Insertable } from 'kysely';
 import type { Projection } from './projection';
+import type { CommentsTable } from './read-models';
 
 /**
  * Every comment of every post, for the threaded list. A deleted comment keeps its row, and
@@ -28,26 +30,32 @@ export const commentsProjection: Projection = {
     },
   ],
   async apply(trx, events) {
+    // consecutive additions go in one insert; an edit or deletion first writes what came before it
+    let added: Insertable<CommentsTable>[] = [];
+    const flush = async () => {
+      if (added.length === 0) return;
+      await trx.insertInto('rm_comments').values(added).onConflict((oc) => oc.column('comment_id').doNothing()).execute();
+      added = [];
+    };
     for (const recorded of events) {
       const commentId = recorded.streamId.slice('comment-'.length);
       const event = parseEvent(recorded.type, recorded.schemaVersion, recorded.data) as CommentEvent;
       switch (event.type) {
         case 'CommentAdded': {
           const { postId, workspaceId, authorId, body, parentId } = event.data;
-          await trx
-            .insertInto('rm_comments')
-            .values({ comment_id: commentId, post_id: postId, workspace_id: workspaceId, author_id: authorId, parent_id: parentId ?? null, body, created_at: recorded.occurredAt, edited_at: null, deleted: false })
-            .onConflict((oc) => oc.column('comment_id').doNothing())
-            .execute();
+          added.push({ comment_id: commentId, post_id: postId, workspace_id: workspaceId, author_id: authorId, parent_id: parentId ?? null, body, created_at: recorded.occurredAt, edited_at: null, deleted: false });
           break;
         }
         case 'CommentEdited':
+          await flush();
           await trx.updateTable('rm_comments').set({ body: event.data.body, edited_at: recorded.occurredAt }).where('comment_id', '=', commentId).execute();
           break;
         case 'CommentDeleted':
+          await flush();
           await trx.updateTable('rm_comments').set({ body: null, deleted: true }).where('comment_id', '=', commentId).execute();
           break;
       }
     }
+    await flush();
   },
 };

@@ -1,4 +1,7 @@
 import type { Projection } from './projection';
+import type { PublicationsTable } from './read-models';
+
+type Publication = PublicationsTable;
 
 /**
  * The publish outcome that settled each post, for the publish success rate. The row of a post
@@ -22,34 +25,53 @@ export const publicationsProjection: Projection = {
     },
   ],
   async apply(trx, events) {
+    // folded in memory, then one read and one upsert per batch: the same rows as one statement per event
+    const postIds = [...new Set(events.map((e) => e.streamId.slice('post-'.length)))];
+    const found = await trx.selectFrom('rm_publications').selectAll().where('post_id', 'in', postIds).execute();
+    const rows = new Map<string, Publication>(found.map((r) => [r.post_id, r]));
+    const changed = new Set<string>();
     for (const event of events) {
       const postId = event.streamId.slice('post-'.length);
-      const publications = trx.updateTable('rm_publications').where('post_id', '=', postId);
+      const row = rows.get(postId);
       switch (event.type) {
         case 'PostDrafted': {
+          if (row) continue;
           const { workspaceId, accountId } = event.data as { workspaceId: string; accountId: string };
-          await trx
-            .insertInto('rm_publications')
-            .values({ post_id: postId, workspace_id: workspaceId, account_id: accountId, outcome: null, at: null })
-            .onConflict((oc) => oc.doNothing())
-            .execute();
+          rows.set(postId, { post_id: postId, workspace_id: workspaceId, account_id: accountId, outcome: null, at: null });
           break;
         }
-        case 'PostPublishRequested': {
-          const { accountId } = event.data as { accountId: string };
-          await publications.set({ account_id: accountId, outcome: null, at: null }).execute();
+        case 'PostPublishRequested':
+          if (!row) continue;
+          Object.assign(row, { account_id: (event.data as { accountId: string }).accountId, outcome: null, at: null });
           break;
-        }
         case 'PostPublished':
-          await publications.set({ outcome: 'published', at: new Date((event.data as { publishedAt: string }).publishedAt) }).execute();
+          if (!row) continue;
+          Object.assign(row, { outcome: 'published', at: new Date((event.data as { publishedAt: string }).publishedAt) });
           break;
         case 'PostPublishFailed':
-          await publications.set({ outcome: 'failed', at: event.occurredAt }).execute();
+          if (!row) continue;
+          Object.assign(row, { outcome: 'failed', at: event.occurredAt });
           break;
         case 'PostPublishRetryScheduled':
-          await publications.set({ outcome: null, at: null }).execute();
+          if (!row) continue;
+          Object.assign(row, { outcome: null, at: null });
           break;
+        default:
+          continue;
       }
+      changed.add(postId);
     }
+    if (changed.size === 0) return;
+    await trx
+      .insertInto('rm_publications')
+      .values([...changed].map((id) => rows.get(id)!))
+      .onConflict((oc) =>
+        oc.column('post_id').doUpdateSet((eb) => ({
+          account_id: eb.ref('excluded.account_id'),
+          outcome: eb.ref('excluded.outcome'),
+          at: eb.ref('excluded.at'),
+        })),
+      )
+      .execute();
   },
 };

@@ -1,3 +1,4 @@
+import type { RecordedEvent } from '../eventstore/port';
 import type { Projection } from './projection';
 
 /** Posts waiting for a time (scheduled, or a publish retry): what the scheduler reads. */
@@ -16,23 +17,25 @@ export const postSchedulesProjection: Projection = {
     },
   ],
   async apply(trx, events) {
-    for (const event of events) {
-      const postId = event.streamId.slice('post-'.length);
-      switch (event.type) {
-        case 'PostScheduled':
-        case 'PostPublishRetryScheduled': {
-          const at = new Date((event.data as { at: string }).at);
-          const workspaceId = event.metadata.workspaceId ?? null;
-          await trx
-            .insertInto('rm_post_schedule')
-            .values({ post_id: postId, workspace_id: workspaceId, due_at: at })
-            .onConflict((oc) => oc.column('post_id').doUpdateSet({ due_at: at }))
-            .execute();
-          break;
-        }
-        default:
-          await trx.deleteFrom('rm_post_schedule').where('post_id', '=', postId).execute();
+    // each event sets or clears a post's row whole: only the last one of a post in the batch counts
+    const last = new Map<string, RecordedEvent>();
+    for (const event of events) last.set(event.streamId.slice('post-'.length), event);
+    const due: { post_id: string; workspace_id: string | null; due_at: Date }[] = [];
+    const cleared: string[] = [];
+    for (const [postId, event] of last) {
+      if (event.type === 'PostScheduled' || event.type === 'PostPublishRetryScheduled') {
+        due.push({ post_id: postId, workspace_id: event.metadata.workspaceId ?? null, due_at: new Date((event.data as { at: string }).at) });
+      } else {
+        cleared.push(postId);
       }
+    }
+    if (cleared.length > 0) await trx.deleteFrom('rm_post_schedule').where('post_id', 'in', cleared).execute();
+    if (due.length > 0) {
+      await trx
+        .insertInto('rm_post_schedule')
+        .values(due)
+        .onConflict((oc) => oc.column('post_id').doUpdateSet((eb) => ({ due_at: eb.ref('excluded.due_at') })))
+        .execute();
     }
   },
 };

@@ -74,12 +74,13 @@ async function readModels(): Promise<Record<string, string[]>> {
 
 const checkpoints = async () => (await api.pool.query<{ name: string; position: string }>('select name, position from pl_projection_checkpoints order by name')).rows;
 
+// some eighty requests and every projection: give a loaded machine time
 beforeAll(async () => {
   api = await startTestApi();
   api.startProjectors();
   await mixedLog();
-  await api.projectionsCaughtUp();
-});
+  await api.projectionsCaughtUp(60_000);
+}, 120_000);
 afterAll(async () => {
   await api.close();
 });
@@ -99,7 +100,7 @@ describe('projections rebuild', () => {
     // nothing is left beside the live schema
     const { rows } = await api.pool.query(`select nspname from pg_namespace where nspname like $1`, [`${api.database.schema}\\_\\_%`]);
     expect(rows).toEqual([]);
-  });
+  }, 120_000);
 
   it('keeps the API answering from the old tables while it runs, and the live projector carries on across the swap', async () => {
     // enough posts that the rebuild takes a while
@@ -138,7 +139,7 @@ describe('projections rebuild', () => {
     const { rows } = await api.pool.query<{ post_id: string }>(`select post_id from rm_posts where 'during' = any(tags) order by created_at`);
     expect(rows.map((r) => r.post_id)).toEqual([...createdDuring, after.id]);
     expect((await api.pool.query(`select count(*)::int as n from rm_posts where 'bulk' = any(tags)`)).rows[0].n).toBe(drafted.length);
-  });
+  }, 120_000);
 
   it('refuses to run twice at once for the same projection', async () => {
     const held = new SessionLock(api.database.connection, 'projection-rebuild:comments');
