@@ -7,6 +7,7 @@ import { runCommandsBenchmark } from './commands';
 import { runEventStoreBenchmark } from './eventstore';
 import { runKafkaBenchmark } from './kafka';
 import { runPersonalDataBenchmark } from './personal-data';
+import { runProjectionsBenchmark } from './projections';
 import { runRealtimeBenchmark } from './realtime';
 
 const BENCHMARKS: Record<string, { about: string; run: () => Promise<void> }> = {
@@ -19,6 +20,10 @@ const BENCHMARKS: Record<string, { about: string; run: () => Promise<void> }> = 
   realtime: {
     about: 'WebSocket gateway: 2000 clients over 50 workspaces, events appended at 500/s: delivery latency and memory per idle connection',
     run: runRealtimeBenchmark,
+  },
+  projections: {
+    about: 'read side: rebuild rate over a mixed log, projection lag at 1,000 events/s, post list and analytics overview on 100k posts / 1M snapshots',
+    run: runProjectionsBenchmark,
   },
   commands: { about: 'HTTP write side with autocannon: create-post (vs the event store) and engagement batches of 1000 snapshots', run: runCommandsBenchmark },
 };

@@ -1,0 +1,276 @@
+/**
+ * `npm run bench -- projections`: the read side.
+ *
+ * 1. Rebuild rate: a mixed log of ≥ 200k events (users, workspace, accounts, posts through
+ *    their lifecycle, comments, engagement) rebuilt by `rebuildProjection` for every
+ *    projection, several runs.
+ * 2. Queries: a workspace with 100k posts and 1M engagement snapshots (appended through the
+ *    store, then projected by a rebuild), the post list and the analytics overview through
+ *    HTTP, p50/p99 uncached (a new `to` each request) and cached (the same request again).
+ * 3. Lag: live projectors under a steady load of 1,000 events/s (post drafts, comments,
+ *    snapshot batches); the time from an append's return to the read models having passed its
+ *    position (what `X-Min-Position` waits for).
+ *
+ * Prints tables, records them in bench/RESULTS.md ("Projections"), and ends with
+ * `projections: rebuild <x> ev/s; lag p99 <y> ms; overview p99 <z> ms uncached`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { Pool } from 'pg';
+import { authMigrations } from '../src/auth/migrations';
+import { idempotencyMigrations } from '../src/commands/idempotency';
+import { PostgresEventStore } from '../src/eventstore/postgres/store';
+import type { NewEvent, Position } from '../src/eventstore/port';
+import { buildApi } from '../src/http/api';
+import { createApp } from '../src/http/app';
+import { createLogger } from '../src/platform/logger';
+import { createMetrics } from '../src/platform/metrics';
+import { migrate } from '../src/platform/migrations';
+import { projectionMigrations, projections } from '../src/projections';
+import { Projector } from '../src/projections/projector';
+import { rebuildProjection } from '../src/projections/rebuild';
+import { readModelDb } from '../src/projections/read-models';
+import { ReadYourWrites } from '../src/queries/read-your-writes';
+import { benchDatabaseUrl, redactUrl, ScratchDatabases, serverInfo } from './lib/db';
+import { appendMixedLog, type LogWorkspace } from './lib/mixed-log';
+import { markdownTable, today, upsertSection } from './lib/results';
+import { median, percentile } from './lib/stats';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const REBUILD_POSTS = Number(process.env.BENCH_REBUILD_POSTS ?? 11_000);
+const QUERY_POSTS = Number(process.env.BENCH_QUERY_POSTS ?? 100_000);
+const SNAPSHOTS_PER_POST = 10;
+const LOAD_EVENTS_PER_SECOND = 1000;
+const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 10);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
+
+const logger = createLogger('silent');
+const log = (message: string) => process.stderr.write(`[projections] ${message}\n`);
+
+interface Setup {
+  pool: Pool;
+  store: PostgresEventStore;
+  url: string;
+}
+
+async function open(url: string): Promise<Setup> {
+  const pool = new Pool({ connectionString: url, max: 16 });
+  const store = new PostgresEventStore({ connection: { connectionString: url }, pool, pollIntervalMs: 1000 });
+  await store.migrate();
+  await migrate(pool, [...authMigrations, ...idempotencyMigrations, ...projectionMigrations]);
+  return { pool, store, url };
+}
+
+/** A user, a workspace and accounts through the API, so that requests can authenticate. */
+async function apiWorkspace(base: string, accounts: number): Promise<LogWorkspace & { token: string }> {
+  const call = async (method: string, route: string, body: unknown, token?: string) => {
+    const res = await fetch(`${base}${route}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    if (res.status >= 300) throw new Error(`${method} ${route}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<Record<string, unknown>>;
+  };
+  const registered = await call('POST', '/v1/auth/register', { email: `bench-${randomUUID()}@example.com`, password: 'correct horse battery staple', displayName: 'Bench' });
+  const token = registered.accessToken as string;
+  const ownerId = (registered.user as { id: string }).id;
+  const workspaceId = (await call('POST', '/v1/workspaces', { name: 'Bench' }, token)).id as string;
+  const accountIds: string[] = [];
+  for (let i = 0; i < accounts; i++) accountIds.push((await call('POST', `/v1/workspaces/${workspaceId}/accounts`, { platform: 'x', handle: `@bench${i}`, externalId: randomUUID() }, token)).id as string);
+  return { workspaceId, ownerId, accountIds, token };
+}
+
+async function rebuildAll(setup: Setup, names?: readonly string[]): Promise<{ events: number; seconds: number; perProjection: { name: string; events: number; seconds: number }[] }> {
+  const db = readModelDb(setup.pool);
+  const perProjection: { name: string; events: number; seconds: number }[] = [];
+  const started = performance.now();
+  for (const projection of projections.filter((p) => !names || names.includes(p.name))) {
+    const result = await rebuildProjection({ db, store: setup.store, projection, lockConnection: { connectionString: setup.url }, logger });
+    perProjection.push({ name: projection.name, events: result.events, seconds: result.seconds });
+  }
+  const seconds = (performance.now() - started) / 1000;
+  return { events: perProjection.reduce((s, p) => s + p.events, 0), seconds, perProjection };
+}
+
+async function timedRequests(base: string, token: string, route: (i: number) => string): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < REQUESTS; i++) {
+    const started = performance.now();
+    const res = await fetch(`${base}${route(i)}`, { headers: { authorization: `Bearer ${token}` } });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`GET ${route(i)}: ${res.status}`);
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
+/** Appends at `LOAD_EVENTS_PER_SECOND` for `LOAD_SECONDS`; each append's time to visible, in ms. */
+async function lagUnderLoad(setup: Setup, ws: LogWorkspace, waiter: ReadYourWrites): Promise<{ lags: number[]; events: number; seconds: number }> {
+  const lags: number[] = [];
+  const inFlight: Promise<void>[] = [];
+  let events = 0;
+  const tickMs = 10;
+  // per 10 ms tick: one post draft (1 event), one comment (1), one batch of 8 snapshots: 10 events
+  const perTick = LOAD_EVENTS_PER_SECOND / (1000 / tickMs);
+  const started = performance.now();
+  const measure = (streamId: string, batch: NewEvent[], reads: string[]) => {
+    inFlight.push(
+      (async () => {
+        const { position } = await setup.store.appendToStream(streamId, batch);
+        const appended = performance.now();
+        await waiter.waitFor(reads, position as Position);
+        lags.push(performance.now() - appended);
+        events += batch.length;
+      })(),
+    );
+  };
+  for (let tick = 0; tick < (LOAD_SECONDS * 1000) / tickMs; tick++) {
+    const due = started + tick * tickMs;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const postId = randomUUID();
+    const accountId = ws.accountIds[tick % ws.accountIds.length]!;
+    measure(`post-${postId}`, [{ id: randomUUID(), type: 'PostDrafted', schemaVersion: 2, data: { postId, workspaceId: ws.workspaceId, accountId, authorId: ws.ownerId, content: `Load ${tick}`, media: [], tags: ['load'] } }], ['posts', 'publications']);
+    const commentId = randomUUID();
+    measure(`comment-${commentId}`, [{ id: randomUUID(), type: 'CommentAdded', data: { commentId, postId, workspaceId: ws.workspaceId, authorId: ws.ownerId, body: `Load comment ${tick}` } }], ['comments']);
+    const snapshots: NewEvent[] = Array.from({ length: perTick - 2 }, (_, k) => ({
+      id: randomUUID(),
+      type: 'EngagementSnapshotRecorded',
+      data: {
+        postId,
+        workspaceId: ws.workspaceId,
+        accountId,
+        capturedAt: new Date(Date.now() - (perTick - k) * 60_000).toISOString(),
+        metrics: { impressions: 10 * (k + 1), reach: 8 * (k + 1), likes: k + 1, comments: 0, shares: 0, saves: 0, clicks: k, views: 5 * (k + 1) },
+        delta: { impressions: 10, reach: 8, likes: 1, comments: 0, shares: 0, saves: 0, clicks: k === 0 ? 0 : 1, views: 5 },
+        counted: true,
+      },
+    }));
+    measure(`engagement-${postId}`, snapshots, ['engagement']);
+  }
+  await Promise.all(inFlight);
+  return { lags, events, seconds: (performance.now() - started) / 1000 };
+}
+
+const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export async function runProjectionsBenchmark(): Promise<void> {
+  const scratch = new ScratchDatabases(benchDatabaseUrl());
+  const redis = process.env.REDIS_URL ? new Redis(process.env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 }) : undefined;
+  const closers: (() => Promise<unknown>)[] = [];
+  try {
+    const info = await serverInfo(benchDatabaseUrl());
+    log(`PostgreSQL ${info.version} at ${redactUrl(benchDatabaseUrl())}; cache: ${redis ? 'Redis' : 'memory'}`);
+    const database = await scratch.create('projections');
+    const setup = await open(database.url);
+    closers.push(() => setup.pool.end(), () => setup.store.close());
+    if (redis) await redis.connect();
+    const metrics = createMetrics();
+    const api = await buildApi({
+      config: { auth: { issuer: 'bench', audience: 'bench', accessTokenTtlSeconds: 3600, refreshTokenTtlDays: 1 }, dataDir: path.join('.data', 'bench-keys'), rateLimits: { windowMs: 60_000, credentials: 1_000_000, webhook: 1_000_000, api: 100_000_000 } },
+      pool: setup.pool,
+      store: setup.store,
+      logger,
+      redis,
+      metrics,
+      webhookSecret: 'bench-webhook-secret-of-at-least-32-characters',
+    });
+    closers.push(() => api.close());
+    const server = createApp({ logger, metrics, readinessChecks: [], routes: [api.router] }).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    closers.push(() => new Promise((r) => server.close(r)));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    // 1. rebuild rate over a mixed log
+    const small = await apiWorkspace(base, 5);
+    let started = performance.now();
+    const mixed = await appendMixedLog(setup.store, small, { posts: REBUILD_POSTS, snapshotsPerPost: 12, commentsPerPost: 1, withApproval: true });
+    log(`appended a mixed log of ${mixed} events in ${fmt((performance.now() - started) / 1000)} s`);
+    const head = Number((await setup.store.headPosition()) ?? 0n);
+    const rebuilds: Awaited<ReturnType<typeof rebuildAll>>[] = [];
+    for (let run = 1; run <= RUNS; run++) {
+      const result = await rebuildAll(setup);
+      log(`rebuild run ${run}: ${result.events} events applied in ${fmt(result.seconds)} s (${Math.round(result.events / result.seconds)} ev/s; the log: ${Math.round(head / result.seconds)} positions/s)`);
+      rebuilds.push(result);
+    }
+    const rebuildRate = median(rebuilds.map((r) => r.events / r.seconds));
+    const logRate = median(rebuilds.map((r) => head / r.seconds));
+    const perProjectionRows = projections.map((p) => {
+      const runs = rebuilds.map((r) => r.perProjection.find((x) => x.name === p.name)!);
+      return [p.name, String(runs[0]!.events), fmt(median(runs.map((r) => r.seconds)), 2), String(Math.round(median(runs.map((r) => (r.seconds > 0 ? r.events / r.seconds : 0)))))];
+    });
+
+    // 2. queries on 100k posts and 1M snapshots
+    const big = await apiWorkspace(base, 10);
+    started = performance.now();
+    const bigEvents = await appendMixedLog(setup.store, big, {
+      posts: QUERY_POSTS,
+      snapshotsPerPost: SNAPSHOTS_PER_POST,
+      commentsPerPost: 0,
+      withApproval: false,
+      onProgress: (n) => log(`  appended ${n} events`),
+    });
+    log(`appended ${bigEvents} events (${QUERY_POSTS} posts, ${QUERY_POSTS * SNAPSHOTS_PER_POST} snapshots) in ${fmt((performance.now() - started) / 1000)} s`);
+    const filled = await rebuildAll(setup, ['posts', 'engagement', 'publications']);
+    log(`projected them (rebuild of posts, engagement, publications): ${filled.events} events in ${fmt(filled.seconds)} s (${Math.round(filled.events / filled.seconds)} ev/s)`);
+    await setup.pool.query('analyze');
+    const ws = `/v1/workspaces/${big.workspaceId}`;
+    const queryRuns: Record<string, { p50: number; p99: number }[]> = { 'list, first page': [], 'list, page 3 by cursor': [], 'overview uncached': [], 'overview cached': [] };
+    const firstPage = (await (await fetch(`${base}${ws}/posts?limit=50`, { headers: { authorization: `Bearer ${big.token}` } })).json()) as { nextCursor: string };
+    const second = (await (await fetch(`${base}${ws}/posts?limit=50&cursor=${firstPage.nextCursor}`, { headers: { authorization: `Bearer ${big.token}` } })).json()) as { nextCursor: string };
+    for (let run = 1; run <= RUNS; run++) {
+      const record = (name: string, times: number[]) => queryRuns[name]!.push({ p50: percentile(times, 0.5), p99: percentile(times, 0.99) });
+      record('list, first page', await timedRequests(base, big.token, () => `${ws}/posts?limit=50`));
+      record('list, page 3 by cursor', await timedRequests(base, big.token, () => `${ws}/posts?limit=50&cursor=${second.nextCursor}`));
+      const to = Date.now() + run * 10_000_000;
+      // a new `to` each request: a new cache key, so each one is computed
+      record('overview uncached', await timedRequests(base, big.token, (i) => `${ws}/analytics/overview?from=${new Date(to - 30 * 86_400_000).toISOString()}&to=${new Date(to + i).toISOString()}`));
+      record('overview cached', await timedRequests(base, big.token, () => `${ws}/analytics/overview?from=${new Date(to - 30 * 86_400_000).toISOString()}&to=${new Date(to).toISOString()}`));
+      log(`queries run ${run}: ${Object.entries(queryRuns).map(([k, v]) => `${k} p99 ${fmt(v.at(-1)!.p99)} ms`).join('; ')}`);
+    }
+    const queryRows = Object.entries(queryRuns).map(([name, runs]) => [name, fmt(median(runs.map((r) => r.p50))), fmt(median(runs.map((r) => r.p99)))]);
+
+    // 3. lag under a steady load
+    const db = readModelDb(setup.pool);
+    const projectors = projections.map((projection) => new Projector({ db, store: setup.store, projection, lockConnection: { connectionString: setup.url }, logger }));
+    for (const p of projectors) p.start();
+    closers.push(() => Promise.all(projectors.map((p) => p.stop())));
+    const waiter = new ReadYourWrites({ pool: setup.pool, logger, timeoutMs: 30_000 });
+    closers.push(() => waiter.close());
+    // let every projector take the lead and reach the head first
+    await waiter.waitFor(projections.map((p) => p.name), (await setup.store.headPosition()) ?? 0n);
+    const lagRuns: { p50: number; p99: number; rate: number }[] = [];
+    for (let run = 1; run <= RUNS; run++) {
+      const result = await lagUnderLoad(setup, big, waiter);
+      lagRuns.push({ p50: percentile(result.lags, 0.5), p99: percentile(result.lags, 0.99), rate: result.events / result.seconds });
+      log(`lag run ${run}: ${Math.round(result.events / result.seconds)} events/s, lag p50 ${fmt(lagRuns.at(-1)!.p50)} ms, p99 ${fmt(lagRuns.at(-1)!.p99)} ms`);
+    }
+    const lagP50 = median(lagRuns.map((r) => r.p50));
+    const lagP99 = median(lagRuns.map((r) => r.p99));
+    const overviewP99 = median(queryRuns['overview uncached']!.map((r) => r.p99));
+
+    const body = [
+      `PostgreSQL ${info.version} (${Object.entries(info.settings).map(([k, v]) => `${k}=${v}`).join(', ')}), cache ${redis ? 'Redis' : 'in memory'}; client, API, projectors and server on the same 2 cores; medians of ${RUNS} runs.`,
+      '',
+      `**Rebuild** (\`rebuildProjection\` of every projection, one after the other, over a mixed log of ${mixed} events: ${REBUILD_POSTS} posts with their lifecycle, a comment and 12 snapshots each): ${Math.round(rebuildRate)} events applied/s (the projections read ${Math.round(logRate)} log positions/s between them).`,
+      '',
+      markdownTable(['projection', 'events', 'seconds', 'events/s'], perProjectionRows, ['l', 'r', 'r', 'r']),
+      '',
+      `**Queries** on one workspace with ${QUERY_POSTS} posts and ${QUERY_POSTS * SNAPSHOTS_PER_POST} snapshots (${bigEvents} events, projected at ${Math.round(filled.events / filled.seconds)} ev/s), ${REQUESTS} sequential HTTP requests per run, ms:`,
+      '',
+      markdownTable(['request', 'p50', 'p99'], queryRows, ['l', 'r', 'r']),
+      '',
+      `**Lag** (append returned → every projection reading the event has passed it, as \`X-Min-Position\` waits) under ${LOAD_EVENTS_PER_SECOND} events/s for ${LOAD_SECONDS} s (post drafts, comments, batches of 8 snapshots): p50 ${fmt(lagP50)} ms, p99 ${fmt(lagP99)} ms (achieved ${Math.round(median(lagRuns.map((r) => r.rate)))} events/s).`,
+    ].join('\n');
+    process.stdout.write(`\n${body}\n\n`);
+    upsertSection(path.join(__dirname, 'RESULTS.md'), 'Projections', today(), body);
+    process.stdout.write(`projections: rebuild ${Math.round(rebuildRate)} ev/s; lag p99 ${fmt(lagP99)} ms; overview p99 ${fmt(overviewP99)} ms uncached\n`);
+  } finally {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    redis?.disconnect();
+    await scratch.dropAll();
+  }
+}
