@@ -54,6 +54,8 @@ export class ReadYourWrites {
   private readonly wakeup = new Wakeup();
   private readonly listener: NotificationListener;
   private listening: Promise<void> | undefined;
+  /** The latest read of the checkpoints, and the wake-up version it started at. */
+  private reading: { version: number; at: number; passed: Promise<Map<string, Position>> } | undefined;
   readonly timeoutMs: number;
   private readonly recheckMs: number;
 
@@ -91,11 +93,27 @@ export class ReadYourWrites {
 
   /** The projections of `names` that have not passed `position`. */
   private async behind(names: readonly string[], position: Position): Promise<string[]> {
-    const { rows } = await this.options.pool.query<{ name: string }>(
-      `select name from pl_projection_checkpoints where name = any($1::text[]) and greatest(position, read_position) >= $2::bigint`,
-      [names, position.toString()],
-    );
-    const passed = new Set(rows.map((r) => r.name));
-    return names.filter((n) => !passed.has(n));
+    const passed = await this.passedPositions();
+    return names.filter((n) => (passed.get(n) ?? -1n) < position);
+  }
+
+  /**
+   * How far each projection has got. Every request waiting when a notification comes shares
+   * one read: a read started since the last wake-up is as fresh as a new one would be (and,
+   * without notifications, one younger than the recheck interval).
+   */
+  private passedPositions(): Promise<Map<string, Position>> {
+    const version = this.wakeup.current;
+    if (this.reading?.version !== version || Date.now() - this.reading.at >= this.recheckMs) {
+      const passed = this.options.pool
+        .query<{ name: string; passed: string }>('select name, greatest(position, read_position) as passed from pl_projection_checkpoints')
+        .then(({ rows }) => new Map(rows.map((r) => [r.name, BigInt(r.passed)])));
+      this.reading = { version, at: Date.now(), passed };
+      // a failed read is not kept: the next waiter reads again
+      passed.catch(() => {
+        if (this.reading?.passed === passed) this.reading = undefined;
+      });
+    }
+    return this.reading!.passed;
   }
 }

@@ -109,3 +109,23 @@ describe('X-Min-Position when a projection does not catch up', () => {
     expect((again.body.items as PostSummary[]).map((p) => p.id)).toContain(created.body.id);
   });
 });
+
+describe('X-Min-Position without notifications', () => {
+  it('still sees the projections catch up by rechecking', async () => {
+    const quiet = await startTestApi({ minPositionTimeoutMs: 10_000 });
+    try {
+      const quietWs = await postsWorkspace(quiet);
+      const created = await quiet.http.post(quietWs.path()).set(quietWs.owner.auth).send({ accountId: quietWs.accountId, content: 'projected later' });
+      const position = created.headers['x-event-position'] as string;
+      // the request waits first; the projectors start while it does
+      const pending = quiet.http.get(quietWs.path()).set(quietWs.owner.auth).set('X-Min-Position', position).then((res) => res);
+      await new Promise((r) => setTimeout(r, 300));
+      // progress without its NOTIFY: only the periodic recheck can notice it
+      await quiet.pool.query(`insert into pl_projection_checkpoints (name, position, status, read_position) values ('posts', 0, 'running', $1)`, [position]);
+      const res = await pending;
+      expect(res.status).toBe(200);
+    } finally {
+      await quiet.close();
+    }
+  });
+});
