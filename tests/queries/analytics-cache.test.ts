@@ -122,14 +122,15 @@ describe('QueryCache', () => {
   it('evicts the least recently used entry and expires entries after the TTL', async () => {
     let computed = 0;
     const compute = async () => ++computed;
-    const cache = new QueryCache({ pool: api.pool, logger, maxEntries: 2, ttlMs: 100 });
+    // a TTL well above what the five reads before the wait take on a loaded machine
+    const cache = new QueryCache({ pool: api.pool, logger, maxEntries: 2, ttlMs: 1500 });
     expect(await cache.get(key('a'), compute)).toBe(1);
     expect(await cache.get(key('b'), compute)).toBe(2);
     expect(await cache.get(key('a'), compute)).toBe(1); // a is now the most recent
     expect(await cache.get(key('c'), compute)).toBe(3); // evicts b
     expect(await cache.get(key('a'), compute)).toBe(1);
     expect(await cache.get(key('b'), compute)).toBe(4);
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, 1600));
     expect(await cache.get(key('a'), compute)).toBe(5);
   });
 
