@@ -22,7 +22,8 @@ import { Pool } from 'pg';
 import { authMigrations } from '../src/auth/migrations';
 import { idempotencyMigrations } from '../src/commands/idempotency';
 import { PostgresEventStore } from '../src/eventstore/postgres/store';
-import type { NewEvent, Position } from '../src/eventstore/port';
+import type { EventStore, NewEvent, Position } from '../src/eventstore/port';
+import { personKeyMigrations, type PersonKeys, sealPersonalData } from '../src/personal-data';
 import { buildApi } from '../src/http/api';
 import { createApp } from '../src/http/app';
 import { createLogger } from '../src/platform/logger';
@@ -53,7 +54,11 @@ const log = (message: string) => process.stderr.write(`[projections] ${message}\
 
 interface Setup {
   pool: Pool;
+  /** The adapter: the generated events (no personal data) are appended here, and the audit chain reads it. */
   store: PostgresEventStore;
+  /** Personal data sealed and opened, as the service reads the log. */
+  sealed: EventStore;
+  personKeys: PersonKeys;
   url: string;
 }
 
@@ -61,8 +66,9 @@ async function open(url: string): Promise<Setup> {
   const pool = new Pool({ connectionString: url, max: 16 });
   const store = new PostgresEventStore({ connection: { connectionString: url }, pool, pollIntervalMs: 1000 });
   await store.migrate();
-  await migrate(pool, [...authMigrations, ...idempotencyMigrations, ...projectionMigrations]);
-  return { pool, store, url };
+  await migrate(pool, [...authMigrations, ...idempotencyMigrations, ...projectionMigrations, ...personKeyMigrations]);
+  const { store: sealed, personKeys } = await sealPersonalData(store, { pool, dataDir: path.join('.data', 'bench-keys'), keyCacheSize: 10_000, keyCacheTtlMs: 600_000 });
+  return { pool, store, sealed, personKeys, url };
 }
 
 /** A user, a workspace and accounts through the API, so that requests can authenticate. */
@@ -90,7 +96,7 @@ async function rebuildAll(setup: Setup, names?: readonly string[]): Promise<{ ev
   const perProjection: { name: string; events: number; seconds: number }[] = [];
   const started = performance.now();
   for (const projection of projections.filter((p) => !names || names.includes(p.name))) {
-    const result = await rebuildProjection({ db, store: setup.store, projection, lockConnection: { connectionString: setup.url }, logger });
+    const result = await rebuildProjection({ db, store: projection.storedForm ? setup.store : setup.sealed, projection, lockConnection: { connectionString: setup.url }, logger });
     perProjection.push({ name: projection.name, events: result.events, seconds: result.seconds });
   }
   const seconds = (performance.now() - started) / 1000;
@@ -174,7 +180,8 @@ export async function runProjectionsBenchmark(): Promise<void> {
     const api = await buildApi({
       config: { auth: { issuer: 'bench', audience: 'bench', accessTokenTtlSeconds: 3600, refreshTokenTtlDays: 1 }, dataDir: path.join('.data', 'bench-keys'), rateLimits: { windowMs: 60_000, credentials: 1_000_000, webhook: 1_000_000, api: 100_000_000 } },
       pool: setup.pool,
-      store: setup.store,
+      store: setup.sealed,
+      personKeys: setup.personKeys,
       logger,
       redis,
       metrics,
@@ -238,7 +245,7 @@ export async function runProjectionsBenchmark(): Promise<void> {
 
     // 3. lag under a steady load
     const db = readModelDb(setup.pool);
-    const projectors = projections.map((projection) => new Projector({ db, store: setup.store, projection, lockConnection: { connectionString: setup.url }, logger }));
+    const projectors = projections.map((projection) => new Projector({ db, store: projection.storedForm ? setup.store : setup.sealed, projection, lockConnection: { connectionString: setup.url }, logger }));
     for (const p of projectors) p.start();
     closers.push(() => Promise.all(projectors.map((p) => p.stop())));
     const waiter = new ReadYourWrites({ pool: setup.pool, logger, timeoutMs: 30_000 });

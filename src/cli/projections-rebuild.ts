@@ -29,10 +29,11 @@ export async function runProjectionsRebuild(host: HostProcess & { stderr: { isTT
   let exitCode = 0;
   try {
     const database = await openDatabase(config, logger, teardown);
-    const { store } = await openEventStore(config, database, logger, teardown);
+    const { store, rawStore } = await openEventStore(config, database, logger, teardown);
     const db = readModelDb(database.pool);
     for (const projection of chosen) {
-      const result = await rebuildProjection({ db, store, projection, lockConnection: { connectionString: database.connectionString }, logger, progressStream: host.stderr });
+      // as the service runs it: the audit chain reads the log as stored, the others with personal data opened
+      const result = await rebuildProjection({ db, store: projection.storedForm ? rawStore : store, projection, lockConnection: { connectionString: database.connectionString }, logger, progressStream: host.stderr });
       const rate = result.seconds > 0 ? Math.round(result.events / result.seconds) : result.events;
       host.stdout.write(`rebuilt ${result.projection}: ${result.events} events in ${result.seconds.toFixed(1)} s (${rate} events/s), checkpoint ${result.position}\n`);
     }
