@@ -146,8 +146,9 @@ export class KafkaBus implements MessageBus {
     // a consumer of its own starts exactly at the ends as they are now (kafkajs would take them at its first fetch)
     const startAt = ownGroup && !options.fromBeginning ? await this.ends(options.topics) : [];
 
-    // a short fetch wait: `stop` waits for the fetch in flight
-    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 500, retry: RETRY });
+    // a short fetch wait: `stop` waits for the fetch in flight; a 10 s session: after a broker
+    // restart the group forgets a member that vanished within 10 s, not 30 (kafkajs's default)
+    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 500, sessionTimeout: 10_000, heartbeatInterval: 1000, retry: RETRY });
     let stopping = false;
     const joined = new Promise<void>((resolve) => {
       const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
