@@ -50,9 +50,12 @@ async function startRelayProcess(log: RelayLog): Promise<RelayProcess> {
   return { child, state, exited };
 }
 
+// generous: a process compiles the sources with tsx as it starts, slow on a busy 2-core machine
+const START_MS = 180_000;
+
 async function stateOf(relay: RelayProcess, wanted: string, what: string): Promise<void> {
   let current: string | undefined;
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + START_MS;
   while ((current = await relay.state()) !== wanted) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (state: ${current ?? 'no answer'})`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -61,7 +64,7 @@ async function stateOf(relay: RelayProcess, wanted: string, what: string): Promi
 
 const describeIf = brokers ? describe : describe.skip;
 describeIf(`relay processes on a real broker${brokers ? '' : ' (skipped: KAFKA_BROKERS is not set; `npm run kafka` starts a broker)'}`, () => {
-  jest.setTimeout(180_000);
+  jest.setTimeout(600_000);
   let log: RelayLog;
   let bus: KafkaBus;
   const processes: RelayProcess[] = [];
@@ -88,16 +91,20 @@ describeIf(`relay processes on a real broker${brokers ? '' : ' (skipped: KAFKA_B
     const category = freshCategory();
     const recorder = await recordTopic(bus, `postledger.${category}`);
     const first = await start();
+    await stateOf(first, 'running', 'the first relay to run');
     const appending = appendRounds(log.store, category, 10, 200);
-    await until(() => recorder.received.length >= 400, 'the first 400 messages', 60_000);
-    first.child.kill('SIGKILL');
-    await first.exited;
-    await appending;
+    try {
+      await until(() => recorder.received.length >= 400, 'the first 400 messages', 120_000);
+      first.child.kill('SIGKILL');
+      await first.exited;
+    } finally {
+      await appending;
+    }
     const second = await start();
     await stateOf(second, 'running', 'the restarted relay to run');
     const events = await log.store.readAll({ maxCount: 10_000 });
     expect(events).toHaveLength(2000);
-    await until(() => new Set(recorder.received.map((r) => r.position)).size === 2000, 'all 2000 positions', 60_000);
+    await until(() => new Set(recorder.received.map((r) => r.position)).size === 2000, 'all 2000 positions', 120_000);
     const duplicates = expectEveryEventInOrderPerKey(recorder.received, events);
     // sent but not yet checkpointed when the first died: at most the batch in flight
     expect(duplicates).toBeLessThanOrEqual(BATCH);
@@ -109,20 +116,20 @@ describeIf(`relay processes on a real broker${brokers ? '' : ' (skipped: KAFKA_B
     const a = await start();
     const b = await start();
     let states: (string | undefined)[] = [];
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + START_MS;
     while (!((states = await Promise.all([a.state(), b.state()])).includes('running') && states.includes('standby'))) {
       if (Date.now() > deadline) throw new Error(`no running/standby pair: ${states.join(', ')}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const [active, standby] = states[0] === 'running' ? [a, b] : [b, a];
     await appendRounds(log.store, category, 5, 40);
-    await until(() => recorder.received.length >= 200, 'the first 200 messages', 60_000);
+    await until(() => recorder.received.length >= 200, 'the first 200 messages', 120_000);
     expect(await standby.state()).toBe('standby');
     active.child.kill('SIGKILL');
     await active.exited;
     await appendRounds(log.store, category, 5, 40, 40);
     await stateOf(standby, 'running', 'the standby to take over');
-    await until(() => new Set(recorder.received.map((r) => r.position)).size === 400, 'all 400 positions', 60_000);
+    await until(() => new Set(recorder.received.map((r) => r.position)).size === 400, 'all 400 positions', 120_000);
     expectEveryEventInOrderPerKey(recorder.received, await log.store.readAll());
   });
 });
