@@ -3,6 +3,7 @@
  * Each benchmark prints a markdown table, records it in bench/RESULTS.md, and ends its
  * output with a one-line summary.
  */
+import { runAuditBenchmark } from './audit';
 import { runCommandsBenchmark } from './commands';
 import { runEventStoreBenchmark } from './eventstore';
 import { runKafkaBenchmark } from './kafka';
@@ -25,6 +26,7 @@ const BENCHMARKS: Record<string, { about: string; run: () => Promise<void> }> = 
     about: 'read side: rebuild rate over a mixed log, projection lag at 1,000 events/s, post list and analytics overview on 100k posts / 1M snapshots',
     run: runProjectionsBenchmark,
   },
+  audit: { about: 'tamper-evidence chain verification and NDJSON export (GET /v1/events) over 1M events, with peak RSS', run: runAuditBenchmark },
   commands: { about: 'HTTP write side with autocannon: create-post (vs the event store) and engagement batches of 1000 snapshots', run: runCommandsBenchmark },
 };
 

@@ -5,7 +5,7 @@ import { PermissionDenied } from '../commands/errors';
 import { currentSchemaVersion } from '../domain/catalogue';
 import type { ApiKeyScope } from '../domain/apikey/scopes';
 import type { PlatformRole } from '../domain/user/platform-roles';
-import type { EventStore } from '../eventstore/port';
+import type { EventMetadata, EventStore } from '../eventstore/port';
 import { eventMetadata } from '../http/command-response';
 
 /** Who may read what, outside any workspace: the audit API, or the log as a replay. */
@@ -41,6 +41,17 @@ export function assertMayRead(principal: Principal, read: PlatformRead): void {
  * ```
  */
 export async function recordRead(store: EventStore, req: Request, route: string, filter: Record<string, unknown>): Promise<void> {
+  await recordReadBy(store, eventMetadata(req), route, filter);
+}
+
+/**
+ * `recordRead` for a reader outside HTTP (the replay command): the metadata says who.
+ *
+ * ```ts
+ * await recordReadBy(store, { actor: { type: 'system', id: 'cli' }, correlationId }, 'postledger replay', { from: '0' });
+ * ```
+ */
+export async function recordReadBy(store: EventStore, metadata: EventMetadata, route: string, filter: Record<string, unknown>): Promise<void> {
   const given = Object.fromEntries(
     Object.entries(filter)
       .filter(([, value]) => value !== undefined)
@@ -48,7 +59,7 @@ export async function recordRead(store: EventStore, req: Request, route: string,
   );
   await store.appendToStream(
     `auditread-${randomUUID()}`,
-    [{ id: randomUUID(), type: 'AuditLogRead', schemaVersion: currentSchemaVersion('AuditLogRead'), data: { route, filter: given }, metadata: eventMetadata(req) }],
+    [{ id: randomUUID(), type: 'AuditLogRead', schemaVersion: currentSchemaVersion('AuditLogRead'), data: { route, filter: given }, metadata }],
     { expectedRevision: 'no_stream' },
   );
 }

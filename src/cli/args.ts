@@ -1,4 +1,5 @@
 import { type PlatformRole, platformRoles } from '../domain/user/platform-roles';
+import { AUDIT_USAGE, type AuditVerifyCommand, parseAudit, parseReplay, type ReplayCommand } from './audit-args';
 
 /** `users grant-role` or `users revoke-role`. */
 export type RoleAction = 'grant-role' | 'revoke-role';
@@ -9,6 +10,8 @@ export type CliCommand =
   | { command: 'serve'; roles?: string }
   | { command: 'projections-rebuild'; target: string }
   | { command: 'users'; action: RoleAction; email: string; role: PlatformRole }
+  | AuditVerifyCommand
+  | ReplayCommand
   | { command: 'invalid'; error: string };
 
 export const USAGE = `Usage: postledger <command>
@@ -23,7 +26,7 @@ Commands:
                                     them in; the service keeps serving meanwhile
   users grant-role <email> <role>   give a user a platform role (admin, auditor, analyst)
   users revoke-role <email> <role>  take a platform role away from a user
-  help                              show this text
+${AUDIT_USAGE}  help                              show this text
 
 Configuration is read from the environment (see README.md); with no DATABASE_URL an
 embedded PostgreSQL is started under DATA_DIR (default .data).
@@ -44,6 +47,8 @@ export function parseArgs(argv: readonly string[]): CliCommand {
   }
   if (first === 'users') return parseUsers(rest);
   if (first === 'serve') return parseServe(rest);
+  if (first === 'audit') return parseAudit(rest);
+  if (first === 'replay') return parseReplay(rest);
   if (first === 'projections') {
     if (rest.length === 1 && rest[0] === 'status') return { command: 'projections-status' };
     if (rest.length === 2 && rest[0] === 'rebuild') return { command: 'projections-rebuild', target: rest[1]! };

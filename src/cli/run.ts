@@ -3,8 +3,10 @@ import { createLogger } from '../platform/logger';
 import { configOrExit, type HostProcess, serve } from '../serve';
 import { migrateDatabase } from '../service';
 import { parseArgs, USAGE } from './args';
+import { runAuditVerify } from './audit';
 import { runProjectionsStatus } from './projections';
 import { runProjectionsRebuild } from './projections-rebuild';
+import { runReplay } from './replay';
 import { runUsersCommand } from './users';
 
 /**
@@ -34,6 +36,10 @@ export async function runCli(argv: readonly string[], host: HostProcess): Promis
       return runProjectionsStatus(host);
     case 'projections-rebuild':
       return runProjectionsRebuild(host, parsed.target);
+    case 'audit-verify':
+      return runAuditVerify(host, parsed);
+    case 'replay':
+      return runReplay(host, parsed);
   }
 }
 

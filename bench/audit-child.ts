@@ -1,0 +1,75 @@
+/**
+ * A child process of the audit benchmark, so that its peak RSS is its own:
+ * - `verify <url>`: recomputes the chain once and prints `{events, seconds, maxRssMiB}`;
+ * - `serve <url>`: serves the API on a free port, prints `{port, token}`, then on a line
+ *   `stop` on stdin prints `{maxRssMiB}` and exits.
+ */
+import { createInterface } from 'node:readline';
+import http from 'node:http';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Pool } from 'pg';
+import { verifyChain } from '../src/audit/verify';
+import { changePlatformRole } from '../src/cli/users';
+import { PostgresEventStore } from '../src/eventstore/postgres/store';
+import { buildApi } from '../src/http/api';
+import { createApp } from '../src/http/app';
+import { createLogger } from '../src/platform/logger';
+import { createMetrics } from '../src/platform/metrics';
+
+const maxRssMiB = () => process.resourceUsage().maxRSS / 1024;
+
+async function main(): Promise<void> {
+  const [mode, url] = process.argv.slice(2);
+  if ((mode !== 'verify' && mode !== 'serve') || !url) throw new Error('usage: audit-child.ts verify|serve <database url>');
+  const pool = new Pool({ connectionString: url, max: 4 });
+  const store = new PostgresEventStore({ connection: { connectionString: url }, pool });
+  if (mode === 'verify') {
+    const started = process.hrtime.bigint();
+    const result = await verifyChain(store, pool);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    if (!result.ok) throw new Error(`the chain did not verify: ${JSON.stringify(result)}`);
+    process.stdout.write(`${JSON.stringify({ events: result.checked, seconds, maxRssMiB: maxRssMiB() })}\n`);
+  } else {
+    const logger = createLogger('silent');
+    const assembly = await buildApi({
+      config: {
+        auth: { issuer: 'bench', audience: 'bench', accessTokenTtlSeconds: 3600, refreshTokenTtlDays: 1 },
+        dataDir: mkdtempSync(path.join(tmpdir(), 'postledger-bench-')),
+        rateLimits: { windowMs: 60_000, credentials: 1000, webhook: 1000, api: 100_000 },
+      },
+      pool,
+      store,
+      logger,
+      webhookSecret: 'x'.repeat(32),
+    });
+    const app = createApp({ logger, metrics: createMetrics(), readinessChecks: [], routes: [assembly.router], corsOrigins: [] });
+    const server = http.createServer(app).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as { port: number };
+    const email = `analyst-${process.pid}-${Date.now()}@example.com`;
+    const registered = await fetch(`http://127.0.0.1:${port}/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'correct horse battery staple', displayName: 'Bench analyst' }),
+    });
+    const { accessToken } = (await registered.json()) as { accessToken: string };
+    await changePlatformRole(store, pool, { action: 'grant-role', email, role: 'analyst' });
+    process.stdout.write(`${JSON.stringify({ port, token: accessToken })}\n`);
+    for await (const line of createInterface({ input: process.stdin })) {
+      if (line.trim() === 'stop') break;
+    }
+    process.stdout.write(`${JSON.stringify({ maxRssMiB: maxRssMiB() })}\n`);
+    server.close();
+    await assembly.close();
+  }
+  await store.close();
+  await pool.end();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${String(error instanceof Error ? error.stack : error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,183 @@
+/**
+ * `npm run bench -- audit`: over a log of AUDIT_BENCH_EVENTS events (default 1,000,000),
+ * - chain verification (`verifyChain`, what `GET /v1/audit/verify` and `postledger audit verify` run),
+ * - NDJSON export (`GET /v1/events` through the real API, read by a client that counts lines),
+ * each in a child process of its own, several runs, medians, and the peak RSS of those processes.
+ * The log is filled by bulk INSERTs (this benchmark only) and chained by the chain projection's own code.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Pool } from 'pg';
+import { chainRows } from '../src/audit/chain-projection';
+import { GENESIS_LINK } from '../src/audit/chain';
+import { logPages } from '../src/audit/pages';
+import { PostgresEventStore } from '../src/eventstore/postgres/store';
+import { migrate } from '../src/platform/migrations';
+import { authMigrations } from '../src/auth/migrations';
+import { idempotencyMigrations } from '../src/commands/idempotency';
+import { projectionMigrations } from '../src/projections';
+import { benchDatabaseUrl, redactUrl, ScratchDatabases, serverInfo } from './lib/db';
+import { markdownTable, today, upsertSection } from './lib/results';
+import { median } from './lib/stats';
+
+const EVENTS = Number(process.env.AUDIT_BENCH_EVENTS ?? 1_000_000);
+const RUNS = Number(process.env.AUDIT_BENCH_RUNS ?? 3);
+const FILL_CHUNK = 50_000;
+const TARGETS = { verify: 100_000, export: 50_000, peakMiB: 200 };
+
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+/** ≈ 300 bytes of data and ≈ 150 of metadata per event, like the event-store benchmark's PostDrafted. */
+async function fill(pool: Pool): Promise<void> {
+  for (let start = 0; start < EVENTS; start += FILL_CHUNK) {
+    const end = Math.min(start + FILL_CHUNK, EVENTS);
+    await pool.query(
+      `insert into pl_events (position, event_id, stream_id, category, revision, type, schema_version, occurred_at, data, metadata)
+       select g, gen_random_uuid(), 'post-' || md5(g::text)::uuid, 'post', 0, 'PostDrafted', 1, now() - (($2::int - g) || ' ms')::interval,
+              jsonb_build_object('postId', md5(g::text)::uuid, 'workspaceId', '5b0e7a52-3f1c-4a8e-9d61-0c2b7f4e8a19',
+                'authorId', '9e3d1c7a-6b2f-4d0e-8a5c-1f7b3e9d2c40', 'channel', 'linkedin', 'title', 'Weekly update #' || (g % 1000),
+                'body', 'Launch week recap: thanks to all who tried the new scheduler.', 'tags', jsonb_build_array('launch', 'recap'), 'seq', g),
+              jsonb_build_object('actor', jsonb_build_object('type', 'user', 'id', '9e3d1c7a-6b2f-4d0e-8a5c-1f7b3e9d2c40'),
+                'workspaceId', '5b0e7a52-3f1c-4a8e-9d61-0c2b7f4e8a19', 'correlationId', md5((g * 7)::text)::uuid)
+       from generate_series($1::int + 1, $2::int) g`,
+      [start, end],
+    );
+    log(`  filled ${end.toLocaleString('en')} / ${EVENTS.toLocaleString('en')}`);
+  }
+  await pool.query('analyze pl_events');
+}
+
+/** The chain rows the projection would write, inserted 10,000 at a time with unnest. */
+async function chain(store: PostgresEventStore, pool: Pool): Promise<void> {
+  let previous = GENESIS_LINK;
+  let done = 0;
+  for await (const page of logPages(store, { pageSize: 10_000 })) {
+    const rows = chainRows(previous, page);
+    previous = rows.at(-1)!.link;
+    const column = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((r) => r[key]);
+    await pool.query(
+      `insert into pl_audit_chain (position, link, event_id, stream_id, category, type, occurred_at, actor_type, actor_id, workspace_id, correlation_id)
+       select * from unnest($1::bigint[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::text[], $11::text[])`,
+      [column('position'), column('link'), column('event_id'), column('stream_id'), column('category'), column('type'), column('occurred_at'), column('actor_type'), column('actor_id'), column('workspace_id'), column('correlation_id')],
+    );
+    done += rows.length;
+    if (done % 200_000 < rows.length) log(`  chained ${done.toLocaleString('en')}`);
+  }
+}
+
+function child(mode: 'verify' | 'serve', url: string): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'audit-child.ts'), mode, url], { stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+async function lines(proc: ChildProcessWithoutNullStreams): Promise<AsyncIterator<string>> {
+  let err = '';
+  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  proc.on('exit', (code) => {
+    if (code !== 0) log(`child exited ${code}: ${err}`);
+  });
+  return createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
+}
+
+async function nextJson<T>(it: AsyncIterator<string>): Promise<T> {
+  const next = await it.next();
+  if (next.done) throw new Error('the child ended without an answer');
+  return JSON.parse(next.value) as T;
+}
+
+async function verifyRun(url: string): Promise<{ rate: number; rssMiB: number; events: number }> {
+  const proc = child('verify', url);
+  const out = await lines(proc);
+  const { events, seconds, maxRssMiB } = await nextJson<{ events: number; seconds: number; maxRssMiB: number }>(out);
+  await new Promise((resolve) => proc.once('exit', resolve));
+  return { rate: events / seconds, rssMiB: maxRssMiB, events };
+}
+
+async function exportRun(url: string): Promise<{ rate: number; rssMiB: number; events: number; mib: number }> {
+  const proc = child('serve', url);
+  const out = await lines(proc);
+  const { port, token } = await nextJson<{ port: number; token: string }>(out);
+  const started = process.hrtime.bigint();
+  let count = 0;
+  let bytes = 0;
+  await new Promise<void>((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: '/v1/events', headers: { Authorization: `Bearer ${token}` } }, (res) => {
+        if (res.statusCode !== 200) reject(new Error(`GET /v1/events answered ${res.statusCode}`));
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) count++;
+        });
+        res.on('end', resolve);
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  proc.stdin.write('stop\n');
+  const { maxRssMiB } = await nextJson<{ maxRssMiB: number }>(out);
+  await new Promise((resolve) => proc.once('exit', resolve));
+  return { rate: count / seconds, rssMiB: maxRssMiB, events: count, mib: bytes / 1024 / 1024 };
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en');
+
+export async function runAuditBenchmark(): Promise<void> {
+  const baseUrl = benchDatabaseUrl();
+  const scratch = new ScratchDatabases(baseUrl);
+  try {
+    const database = await scratch.create('audit');
+    const pool = new Pool({ connectionString: database.url, max: 4 });
+    const store = new PostgresEventStore({ connection: { connectionString: database.url }, pool });
+    try {
+      await store.migrate();
+      await migrate(pool, [...authMigrations, ...idempotencyMigrations, ...projectionMigrations]);
+      log(`audit benchmark: ${EVENTS.toLocaleString('en')} events in ${redactUrl(database.url)}`);
+      await fill(pool);
+      await chain(store, pool);
+      await pool.query('analyze pl_audit_chain');
+    } finally {
+      await store.close();
+      await pool.end();
+    }
+    const verifies = [];
+    const exports = [];
+    for (let run = 1; run <= RUNS; run++) {
+      const v = await verifyRun(database.url);
+      log(`  run ${run}: verify ${fmt(v.rate)} ev/s (${fmt(v.events)} events, peak RSS ${v.rssMiB.toFixed(0)} MiB)`);
+      verifies.push(v);
+      const e = await exportRun(database.url);
+      log(`  run ${run}: export ${fmt(e.rate)} ev/s (${fmt(e.events)} lines, ${e.mib.toFixed(0)} MiB, peak RSS ${e.rssMiB.toFixed(0)} MiB)`);
+      exports.push(e);
+    }
+    const verifyRate = median(verifies.map((v) => v.rate));
+    const exportRate = median(exports.map((e) => e.rate));
+    const peak = Math.max(...verifies.map((v) => v.rssMiB), ...exports.map((e) => e.rssMiB));
+    const info = await serverInfo(baseUrl);
+    const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
+    const table = markdownTable(
+      ['measure', 'median', 'runs', 'peak RSS (MiB)', 'target', ''],
+      [
+        ['chain verification (ev/s)', fmt(verifyRate), verifies.map((v) => fmt(v.rate)).join(', '), Math.max(...verifies.map((v) => v.rssMiB)).toFixed(0), `≥ ${fmt(TARGETS.verify)}`, verdict(verifyRate >= TARGETS.verify)],
+        ['NDJSON export over HTTP (ev/s)', fmt(exportRate), exports.map((e) => fmt(e.rate)).join(', '), Math.max(...exports.map((e) => e.rssMiB)).toFixed(0), `≥ ${fmt(TARGETS.export)}`, verdict(exportRate >= TARGETS.export)],
+        ['peak RSS of either process (MiB)', peak.toFixed(0), '', '', `< ${TARGETS.peakMiB}`, verdict(peak < TARGETS.peakMiB)],
+      ],
+      ['l', 'r', 'r', 'r', 'l', 'l'],
+    );
+    const body = [
+      `${EVENTS.toLocaleString('en')} events (PostDrafted, ≈ 300 B data + 150 B metadata; ≈ ${exports[0]!.mib.toFixed(0)} MiB of NDJSON), ${RUNS} runs, medians. PostgreSQL ${info.version} on the same 2 cores as the client.`,
+      '',
+      table,
+      '',
+      '- verification: `verifyChain` in a child process (reads the log through the EventStore port in pages of 5,000 with the next page requested ahead, recomputes every link, compares with `pl_audit_chain`).',
+      '- export: `GET /v1/events` served by the API in a child process (auth, route, `exportNdjson` with backpressure), read by a client in the benchmark process that counts lines.',
+      '- peak RSS: `process.resourceUsage().maxRSS` of the child at its end (the whole process, Node and libraries included).',
+      '- the log was filled by bulk INSERT … generate_series and chained by `chainRows` (the projection\'s code), not timed.',
+    ].join('\n');
+    upsertSection(path.join(__dirname, 'RESULTS.md'), 'audit', today(), body);
+    process.stdout.write(`${body}\n\naudit: verify ${fmt(verifyRate)} ev/s; export ${fmt(exportRate)} ev/s; peak ${peak.toFixed(0)} MiB\n`);
+  } finally {
+    await scratch.dropAll();
+  }
+}
