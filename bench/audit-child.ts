@@ -20,6 +20,11 @@ import { createLogger } from '../src/platform/logger';
 import { createMetrics } from '../src/platform/metrics';
 
 const maxRssMiB = () => process.resourceUsage().maxRSS / 1024;
+/** CPU time of this process (user + system), in µs. */
+const cpuUs = () => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
 
 async function main(): Promise<void> {
   const [mode, url] = process.argv.slice(2);
@@ -28,10 +33,12 @@ async function main(): Promise<void> {
   const store = new PostgresEventStore({ connection: { connectionString: url }, pool });
   if (mode === 'verify') {
     const started = process.hrtime.bigint();
+    const cpuBefore = cpuUs();
     const result = await verifyChain(store, pool);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpuPerEventUs = (cpuUs() - cpuBefore) / result.checked;
     if (!result.ok) throw new Error(`the chain did not verify: ${JSON.stringify(result)}`);
-    process.stdout.write(`${JSON.stringify({ events: result.checked, seconds, maxRssMiB: maxRssMiB() })}\n`);
+    process.stdout.write(`${JSON.stringify({ events: result.checked, seconds, cpuPerEventUs, maxRssMiB: maxRssMiB() })}\n`);
   } else {
     const logger = createLogger('silent');
     const assembly = await buildApi({
@@ -58,10 +65,11 @@ async function main(): Promise<void> {
     const { accessToken } = (await registered.json()) as { accessToken: string };
     await changePlatformRole(store, pool, { action: 'grant-role', email, role: 'analyst' });
     process.stdout.write(`${JSON.stringify({ port, token: accessToken })}\n`);
+    const cpuBefore = cpuUs();
     for await (const line of createInterface({ input: process.stdin })) {
       if (line.trim() === 'stop') break;
     }
-    process.stdout.write(`${JSON.stringify({ maxRssMiB: maxRssMiB() })}\n`);
+    process.stdout.write(`${JSON.stringify({ maxRssMiB: maxRssMiB(), cpuUs: cpuUs() - cpuBefore })}\n`);
     server.close();
     await assembly.close();
   }

@@ -35,7 +35,7 @@ type ChainRow = [position: string, link: string];
  * ```
  */
 export async function verifyChain(log: EventStore, pool: Pool, options: VerifyOptions = {}): Promise<VerifyResult> {
-  const pageSize = options.pageSize ?? 5000;
+  const pageSize = options.pageSize ?? 1000;
   const chain = prefetchedPages(
     async (after) =>
       (
