@@ -18,6 +18,7 @@ import { buildApi } from '../src/http/api';
 import { createApp } from '../src/http/app';
 import { createLogger } from '../src/platform/logger';
 import { createMetrics } from '../src/platform/metrics';
+import { sealPersonalData } from '../src/personal-data';
 
 const maxRssMiB = () => process.resourceUsage().maxRSS / 1024;
 /** CPU time of this process (user + system), in µs. */
@@ -30,25 +31,30 @@ async function main(): Promise<void> {
   const [mode, url] = process.argv.slice(2);
   if ((mode !== 'verify' && mode !== 'serve') || !url) throw new Error('usage: audit-child.ts verify|serve <database url>');
   const pool = new Pool({ connectionString: url, max: 4 });
-  const store = new PostgresEventStore({ connection: { connectionString: url }, pool });
+  const rawStore = new PostgresEventStore({ connection: { connectionString: url }, pool });
   if (mode === 'verify') {
     const started = process.hrtime.bigint();
     const cpuBefore = cpuUs();
-    const result = await verifyChain(store, pool);
+    const result = await verifyChain(rawStore, pool);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const cpuPerEventUs = (cpuUs() - cpuBefore) / result.checked;
     if (!result.ok) throw new Error(`the chain did not verify: ${JSON.stringify(result)}`);
     process.stdout.write(`${JSON.stringify({ events: result.checked, seconds, cpuPerEventUs, maxRssMiB: maxRssMiB() })}\n`);
   } else {
     const logger = createLogger('silent');
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'postledger-bench-'));
+    // as the service runs it: the export reads through the store that opens personal data
+    const { store, personKeys } = await sealPersonalData(rawStore, { pool, dataDir, keyCacheSize: 10_000, keyCacheTtlMs: 60_000 });
     const assembly = await buildApi({
       config: {
         auth: { issuer: 'bench', audience: 'bench', accessTokenTtlSeconds: 3600, refreshTokenTtlDays: 1 },
-        dataDir: mkdtempSync(path.join(tmpdir(), 'postledger-bench-')),
+        dataDir,
         rateLimits: { windowMs: 60_000, credentials: 1000, webhook: 1000, api: 100_000 },
       },
       pool,
       store,
+      rawStore,
+      personKeys,
       logger,
       webhookSecret: 'x'.repeat(32),
     });
@@ -73,7 +79,7 @@ async function main(): Promise<void> {
     server.close();
     await assembly.close();
   }
-  await store.close();
+  await rawStore.close();
   await pool.end();
 }
 

@@ -14,7 +14,7 @@ export interface LogAccess {
   pool: Pool;
   /** The log as stored: the chain is verified against this one. */
   rawStore: EventStore;
-  /** The log as readers see it (replays): the raw store today; a reader that decrypts personal data wraps it here. */
+  /** The log as readers see it (replays): personal data opened, or erased, as the API shows it. */
   store: EventStore;
   teardown: Teardown;
 }
@@ -33,8 +33,8 @@ export async function openLogAccess(config: Config, host: HostProcess): Promise<
   const teardown = new Teardown(logger);
   try {
     const database = await openDatabase(config, logger, teardown);
-    const { store: rawStore } = await openEventStore(config, database, logger, teardown);
-    return { config, logger, pool: database.pool, rawStore, store: rawStore, teardown };
+    const { store, rawStore } = await openEventStore(config, database, logger, teardown);
+    return { config, logger, pool: database.pool, rawStore, store, teardown };
   } catch (error) {
     await teardown.run();
     throw error;
