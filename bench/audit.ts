@@ -19,6 +19,8 @@ import { migrate } from '../src/platform/migrations';
 import { authMigrations } from '../src/auth/migrations';
 import { idempotencyMigrations } from '../src/commands/idempotency';
 import { projectionMigrations } from '../src/projections';
+import { personKeyMigrations } from '../src/personal-data';
+import { relayMigrations } from '../src/streaming/relay-checkpoint';
 import { benchDatabaseUrl, redactUrl, ScratchDatabases, serverInfo } from './lib/db';
 import { markdownTable, today, upsertSection } from './lib/results';
 import { median } from './lib/stats';
@@ -141,7 +143,8 @@ export async function runAuditBenchmark(): Promise<void> {
     const store = new PostgresEventStore({ connection: { connectionString: database.url }, pool });
     try {
       await store.migrate();
-      await migrate(pool, [...authMigrations, ...idempotencyMigrations, ...projectionMigrations]);
+      // every table the service has, as `postledger migrate` makes them
+      await migrate(pool, [...authMigrations, ...idempotencyMigrations, ...projectionMigrations, ...relayMigrations, ...personKeyMigrations]);
       log(`audit benchmark: ${EVENTS.toLocaleString('en')} events in ${redactUrl(database.url)}`);
       await fill(pool);
       await chain(store, pool);
