@@ -6,7 +6,7 @@ import { loadAuditKeys } from '../http/api';
 import { describeError } from '../platform/health';
 import { configOrExit, type HostProcess } from '../serve';
 import { openLogAccess } from './log-access';
-import { createProgress } from './progress';
+import { Progress } from '../platform/progress';
 
 /**
  * `postledger audit verify [--receipt <file>]`: recomputes the tamper-evidence chain and prints
@@ -29,9 +29,9 @@ export async function runAuditVerify(host: HostProcess, options: { receipt?: str
   let exitCode = 1;
   try {
     const head = (await access.rawStore.headPosition()) ?? 0n;
-    const progress = createProgress({ label: 'audit verify', total: head, stream: host.stderr, logger: access.logger });
-    const result = await verifyChain(access.rawStore, access.pool, { onProgress: (checked, position) => progress.update(position, checked) });
-    progress.finish(result.checked);
+    const progress = new Progress({ label: 'audit verify', unit: 'log positions', stream: host.stderr, logger: access.logger });
+    const result = await verifyChain(access.rawStore, access.pool, { onProgress: (_checked, position) => progress.update(Number(position), Number(head)) });
+    progress.finish(`${result.checked} events checked`);
     const output: Record<string, unknown> = { ...result };
     let ok = result.ok;
     if (options.receipt !== undefined) {

@@ -8,7 +8,7 @@ import { configOrExit, type HostProcess } from '../serve';
 import { KafkaBus } from '../streaming/kafka-bus';
 import { toOutboundMessage } from '../streaming/relay-message';
 import { openLogAccess } from './log-access';
-import { createProgress } from './progress';
+import { Progress } from '../platform/progress';
 
 export interface ReplayOptions {
   /** Inclusive: the first position replayed (0: from the start). */
@@ -57,15 +57,16 @@ export async function runReplay(host: HostProcess, options: ReplayOptions): Prom
       categories: options.filter.categories?.join(','),
     });
     const start = after ?? 0n;
-    const progress = createProgress({ label: 'replay', total: to > start ? to - start : 0n, stream: host.stderr, logger });
-    const onProgress = (written: number, position: Position) => progress.update(position - start, written);
+    const progress = new Progress({ label: 'replay', unit: 'log positions', stream: host.stderr, logger });
+    const total = Number(to > start ? to - start : 0n);
+    const onProgress = (_written: number, position: Position) => progress.update(Number(position - start), total);
     let written: number;
     if (options.toKafka !== undefined) {
       written = await publishToKafka(access, options.toKafka, { after, to, filter: options.filter, onProgress });
     } else {
       written = (await exportNdjson(store, stdoutSink(host), { after, to, filter: options.filter, onProgress })).written;
     }
-    progress.finish(written);
+    progress.finish(`${written} events`);
     logger.info({ events: written, from: options.from.toString(), to: to.toString(), topic: options.toKafka }, `replayed ${written} events`);
     exitCode = 0;
   } catch (error) {

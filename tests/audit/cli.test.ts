@@ -5,10 +5,8 @@ import path from 'node:path';
 import { ChainHeads } from '../../src/audit/heads';
 import { parseAudit, parseReplay } from '../../src/cli/audit-args';
 import { parseArgs, USAGE } from '../../src/cli/args';
-import { createProgress } from '../../src/cli/progress';
 import { runCli } from '../../src/cli/run';
 import { loadAuditKeys } from '../../src/http/api';
-import { createLogger } from '../../src/platform/logger';
 import { KafkaBus } from '../../src/streaming/kafka-bus';
 import { FakeProcess } from '../support/fake-process';
 import { chainedLog, type ChainedLog } from './support';
@@ -37,34 +35,6 @@ describe('parsing audit and replay', () => {
     for (const bad of [[], ['--from'], ['--from', 'x'], ['--from', '5', '--to', '4'], ['--from', '0', '--filter', 'actor=x'], ['--from', '0', '--filter', 'types=no space'], ['--from', '0', '--to-kafka', 'a/b'], ['--from', '0', '--fast', 'yes']]) {
       expect(parseReplay(bad)).toMatchObject({ command: 'invalid', error: expect.stringMatching(/^replay: /) });
     }
-  });
-});
-
-describe('progress', () => {
-  it('draws a bar on a terminal and ends it with a newline', () => {
-    let clock = 0;
-    const stream = { isTTY: true, text: '', write: (t: string) => (stream.text += t) };
-    const progress = createProgress({ label: 'replay', total: 200n, stream, logger: createLogger('silent'), now: () => clock });
-    clock = 1000;
-    progress.update(100n, 100);
-    progress.update(150n, 150);
-    expect(stream.text).toBe(`\rreplay [${'#'.repeat(15)}${'-'.repeat(15)}]  50% 100 events 100 ev/s`);
-    clock = 2000;
-    progress.finish(200);
-    expect(stream.text.endsWith(`\rreplay [${'#'.repeat(30)}] 100% 200 events 100 ev/s\n`)).toBe(true);
-  });
-
-  it('logs progress lines when stderr is not a terminal', () => {
-    const lines: string[] = [];
-    const logger = createLogger('info', { write: (line: string) => lines.push(line) });
-    let clock = 0;
-    const progress = createProgress({ label: 'audit verify', total: 0n, stream: { write: () => undefined }, logger, logEveryMs: 5000, now: () => clock });
-    progress.update(0n, 0);
-    clock = 1000;
-    progress.update(0n, 10);
-    progress.finish(10);
-    const records = lines.map((l) => JSON.parse(l) as { progress: string; percent: number; events: number; done: boolean });
-    expect(records).toEqual([expect.objectContaining({ progress: 'audit verify', events: 0, done: false }), expect.objectContaining({ percent: 100, events: 10, done: true })]);
   });
 });
 
