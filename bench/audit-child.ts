@@ -7,9 +7,6 @@
 import { createInterface } from 'node:readline';
 import http from 'node:http';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Pool } from 'pg';
 import { verifyChain } from '../src/audit/verify';
 import { changePlatformRole } from '../src/cli/users';
@@ -28,9 +25,9 @@ const cpuUs = () => {
 };
 
 async function main(): Promise<void> {
-  const [mode, url] = process.argv.slice(2);
-  if ((mode !== 'verify' && mode !== 'serve') || !url) throw new Error('usage: audit-child.ts verify|serve <database url>');
-  const pool = new Pool({ connectionString: url, max: 4 });
+  const [mode, url, dataDir] = process.argv.slice(2);
+  if ((mode !== 'verify' && mode !== 'serve') || !url || !dataDir) throw new Error('usage: audit-child.ts verify|serve <database url> <data dir>');
+  const pool = new Pool({ connectionString: url, max: 10 });
   const rawStore = new PostgresEventStore({ connection: { connectionString: url }, pool });
   if (mode === 'verify') {
     const started = process.hrtime.bigint();
@@ -42,7 +39,6 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify({ events: result.checked, seconds, cpuPerEventUs, maxRssMiB: maxRssMiB() })}\n`);
   } else {
     const logger = createLogger('silent');
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'postledger-bench-'));
     // as the service runs it: the export reads through the store that opens personal data
     const { store, personKeys } = await sealPersonalData(rawStore, { pool, dataDir, keyCacheSize: 10_000, keyCacheTtlMs: 60_000 });
     const assembly = await buildApi({

@@ -7,7 +7,8 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import http from 'node:http';
-import { loadavg } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Pool } from 'pg';
@@ -70,8 +71,11 @@ async function chain(store: PostgresEventStore, pool: Pool): Promise<void> {
   }
 }
 
+/** One DATA_DIR for every child: the personal-data master key there opens what earlier runs sealed. */
+const dataDir = mkdtempSync(path.join(tmpdir(), 'postledger-bench-audit-'));
+
 function child(mode: 'verify' | 'serve', url: string): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'audit-child.ts'), mode, url], { stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'audit-child.ts'), mode, url, dataDir], { stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 async function lines(proc: ChildProcessWithoutNullStreams): Promise<AsyncIterator<string>> {
@@ -138,20 +142,24 @@ export async function runAuditBenchmark(): Promise<void> {
   const baseUrl = benchDatabaseUrl();
   const scratch = new ScratchDatabases(baseUrl);
   try {
-    const database = await scratch.create('audit');
-    const pool = new Pool({ connectionString: database.url, max: 4 });
-    const store = new PostgresEventStore({ connection: { connectionString: database.url }, pool });
-    try {
-      await store.migrate();
-      // every table the service has, as `postledger migrate` makes them
-      await migrate(pool, [...authMigrations, ...idempotencyMigrations, ...projectionMigrations, ...relayMigrations, ...personKeyMigrations]);
-      log(`audit benchmark: ${EVENTS.toLocaleString('en')} events in ${redactUrl(database.url)}`);
-      await fill(pool);
-      await chain(store, pool);
-      await pool.query('analyze pl_audit_chain');
-    } finally {
-      await store.close();
-      await pool.end();
+    // AUDIT_BENCH_DATABASE_URL: a database a previous run filled and chained (kept, not dropped)
+    const reused = process.env.AUDIT_BENCH_DATABASE_URL;
+    const database = reused ? { url: reused } : await scratch.create('audit');
+    if (!reused) {
+      const pool = new Pool({ connectionString: database.url, max: 4 });
+      const store = new PostgresEventStore({ connection: { connectionString: database.url }, pool });
+      try {
+        await store.migrate();
+        // every table the service has, as `postledger migrate` makes them
+        await migrate(pool, [...authMigrations, ...idempotencyMigrations, ...projectionMigrations, ...relayMigrations, ...personKeyMigrations]);
+        log(`audit benchmark: ${EVENTS.toLocaleString('en')} events in ${redactUrl(database.url)}`);
+        await fill(pool);
+        await chain(store, pool);
+        await pool.query('analyze pl_audit_chain');
+      } finally {
+        await store.close();
+        await pool.end();
+      }
     }
     const verifies: Run[] = [];
     const exports: (Run & { mib: number })[] = [];
