@@ -73,3 +73,64 @@ export class SessionLock {
     return client;
   }
 }
+
+/** A sleep that `wake()` cuts short, so that `stop()` does not wait out a backoff. */
+export class Pause {
+  private wakeUp: (() => void) | undefined;
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+}
+
+export interface Leadership {
+  lock: SessionLock;
+  pause: Pause;
+  /** Base delay: a standby tries again after 5×, a failed round waits 1×. */
+  retryMs: number;
+  isStopped(): boolean;
+  /** The leader's work; the lock is released when it returns or throws. */
+  lead(): Promise<void>;
+  onError(error: unknown): void;
+  /** Ends the loop after a round (e.g. a projection that failed for good). */
+  isFinished?(): boolean;
+}
+
+/**
+ * The loop of a component with one active instance across processes (projectors, the relay):
+ * competes for the lock until stopped, leads while it holds it, stands by otherwise.
+ *
+ * ```ts
+ * this.loop = runWhileLeading({ lock, pause, retryMs: 200, isStopped: () => this.stopped, lead: () => this.lead(), onError: (e) => log.error({ err: e }) });
+ * ```
+ */
+export async function runWhileLeading(leadership: Leadership): Promise<void> {
+  const { lock, pause, retryMs } = leadership;
+  while (!leadership.isStopped()) {
+    try {
+      if (await lock.tryAcquire()) {
+        try {
+          await leadership.lead();
+        } finally {
+          await lock.release();
+        }
+      } else {
+        await pause.sleep(retryMs * 5);
+      }
+    } catch (error) {
+      leadership.onError(error);
+      await pause.sleep(retryMs);
+    }
+    if (leadership.isFinished?.()) return;
+  }
+}

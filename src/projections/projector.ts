@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { ClientConfig } from 'pg';
-import { SessionLock } from '../platform/session-lock';
+import { Pause, runWhileLeading, SessionLock } from '../platform/session-lock';
 import type { EventStore, Position, RecordedEvent, Subscription } from '../eventstore/port';
 import type { Logger } from '../platform/logger';
 import type { Projection } from './projection';
@@ -56,7 +56,7 @@ export class Projector {
   private readPositionValue: Position = 0n;
   private eventsApplied = 0;
   private readonly progress: ProgressPublisher;
-  private wake: (() => void) | undefined;
+  private readonly pause = new Pause();
   private readonly batchSize: number;
   private readonly maxAttempts: number;
   private readonly retryMs: number;
@@ -84,38 +84,26 @@ export class Projector {
   start(): void {
     this.stopped = false;
     this.progress.start();
-    this.loop ??= this.run();
+    this.loop ??= runWhileLeading({
+      lock: this.lock,
+      pause: this.pause,
+      retryMs: this.retryMs,
+      isStopped: () => this.stopped,
+      lead: () => this.lead(),
+      onError: (error) => this.log.error({ err: error }, 'projection leadership ended with an error'),
+      isFinished: () => this.failed(),
+    });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.pause.wake();
     await this.subscription?.close();
     await this.loop;
     await this.lock.release();
     await this.progress.close();
     this.loop = undefined;
     this.state = 'stopped';
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        if (await this.lock.tryAcquire()) {
-          try {
-            await this.lead();
-          } finally {
-            await this.lock.release();
-          }
-        } else {
-          await this.sleep(this.retryMs * 5);
-        }
-      } catch (error) {
-        this.log.error({ err: error }, 'projection leadership ended with an error');
-        await this.sleep(this.retryMs);
-      }
-      if (this.failed()) return;
-    }
   }
 
   private async lead(): Promise<void> {
@@ -199,7 +187,7 @@ export class Projector {
           throw error;
         }
         this.log.warn({ err: error, attempt }, 'projection batch failed; retrying');
-        await this.sleep(this.retryMs * 2 ** (attempt - 1));
+        await this.pause.sleep(this.retryMs * 2 ** (attempt - 1));
       }
     }
   }
@@ -234,15 +222,6 @@ export class Projector {
     return this.state === 'failed';
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
 }
 
 function max(a: Position, b: Position): Position {

@@ -1,7 +1,7 @@
 import type { ClientConfig, Pool } from 'pg';
 import type { EventStore, Position, RecordedEvent, Subscription } from '../eventstore/port';
 import type { Logger } from '../platform/logger';
-import { SessionLock } from '../platform/session-lock';
+import { Pause, runWhileLeading, SessionLock } from '../platform/session-lock';
 import type { BusMessage, MessageBus } from './bus';
 import { advanceRelayCheckpoint, loadRelayCheckpoint } from './relay-checkpoint';
 import { type OutboundMessage, toOutboundMessage } from './relay-message';
@@ -68,7 +68,7 @@ export class Relay {
   private readonly lock: SessionLock;
   private checkpointValue: Position | undefined;
   private published = 0;
-  private wake: (() => void) | undefined;
+  private readonly pause = new Pause();
   private readonly name: string;
   private readonly batchSize: number;
   private readonly maxBatchBytes: number;
@@ -95,38 +95,28 @@ export class Relay {
   /** Starts competing for the lead and relaying; returns at once. */
   start(): void {
     this.stopped = false;
-    this.loop ??= this.run();
+    this.loop ??= runWhileLeading({
+      lock: this.lock,
+      pause: this.pause,
+      retryMs: this.retryMs,
+      isStopped: () => this.stopped,
+      lead: () => this.lead(),
+      onError: (error) => {
+        this.log.error({ err: error }, 'relay leadership ended with an error');
+        this.state = 'standby';
+      },
+    });
   }
 
   /** Stops after the batch in flight (a batch being retried is abandoned: its events are sent by the next relay). */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake?.();
+    this.pause.wake();
     await this.subscription?.close();
     await this.loop;
     await this.lock.release();
     this.loop = undefined;
     this.state = 'stopped';
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        if (await this.lock.tryAcquire()) {
-          try {
-            await this.lead();
-          } finally {
-            await this.lock.release();
-          }
-        } else {
-          await this.sleep(this.retryMs * 5);
-        }
-      } catch (error) {
-        this.log.error({ err: error }, 'relay leadership ended with an error');
-        this.state = 'standby';
-        await this.sleep(this.retryMs);
-      }
-    }
   }
 
   private async lead(): Promise<void> {
@@ -222,7 +212,7 @@ export class Relay {
           this.log.warn({ err: error, attempt, position: chunk[0]!.position.toString() }, 'relay could not publish; retrying');
         }
         this.state = 'broker_unavailable';
-        await this.sleep(delay);
+        await this.pause.sleep(delay);
         delay = Math.min(delay * 2, this.maxRetryMs);
       }
     }
@@ -235,22 +225,13 @@ export class Relay {
       } catch (error) {
         if (error instanceof LeadershipLost || this.stopped) throw error;
         this.log.warn({ err: error, attempt }, 'relay could not save its checkpoint; retrying');
-        await this.sleep(Math.min(this.retryMs * 2 ** attempt, this.maxRetryMs));
+        await this.pause.sleep(Math.min(this.retryMs * 2 ** attempt, this.maxRetryMs));
       }
     }
     this.checkpointValue = last;
     this.published += chunk.length;
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
 }
 
 /** Bytes a message takes on the wire, near enough: key, value and headers. */
