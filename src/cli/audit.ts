@@ -3,9 +3,8 @@ import type { JWK } from 'jose';
 import { verifySignedHead } from '../audit/heads';
 import { logMatchesHead, verifyChain } from '../audit/verify';
 import { loadAuditKeys } from '../http/api';
-import { describeError } from '../platform/health';
-import { configOrExit, type HostProcess } from '../serve';
-import { openLogAccess } from './log-access';
+import type { HostProcess } from '../serve';
+import { openLogAccess, runCommand } from './command';
 import { Progress } from '../platform/progress';
 
 /**
@@ -16,18 +15,9 @@ import { Progress } from '../platform/progress';
  * up to its position must arrive at its link.
  */
 export async function runAuditVerify(host: HostProcess, options: { receipt?: string }): Promise<void> {
-  const config = configOrExit(host);
-  if (!config) return;
-  let access;
-  try {
-    access = await openLogAccess(config, host);
-  } catch (error) {
-    host.stderr.write(`postledger audit verify failed: ${describeError(error)}\n`);
-    host.exit(1);
-    return;
-  }
-  let exitCode = 1;
-  try {
+  await runCommand(host, 'audit verify', async (context) => {
+    const { config } = context;
+    const access = await openLogAccess(context);
     const head = (await access.rawStore.headPosition()) ?? 0n;
     const progress = new Progress({ label: 'audit verify', unit: 'log positions', stream: host.stderr, logger: access.logger });
     const result = await verifyChain(access.rawStore, access.pool, { onProgress: (_checked, position) => progress.update(Number(position), Number(head)) });
@@ -43,13 +33,8 @@ export async function runAuditVerify(host: HostProcess, options: { receipt?: str
       ok &&= matches.ok;
     }
     host.stdout.write(`${JSON.stringify(output)}\n`);
-    exitCode = ok ? 0 : 1;
-  } catch (error) {
-    host.stderr.write(`postledger audit verify failed: ${describeError(error)}\n`);
-  } finally {
-    await access.teardown.run();
-  }
-  host.exit(exitCode);
+    return ok ? 0 : 1;
+  });
 }
 
 /** A receipt file: the JSON `GET /v1/audit/head` answered (with its keys), or a bare compact JWS. */

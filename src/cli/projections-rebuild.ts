@@ -1,12 +1,8 @@
-import { describeError } from '../platform/health';
-import { createLogger } from '../platform/logger';
-import { Teardown } from '../platform/teardown';
-import { openDatabase } from '../platform/database';
 import { projections } from '../projections';
 import { rebuildProjection } from '../projections/rebuild';
 import { readModelDb } from '../projections/read-models';
-import { configOrExit, type HostProcess } from '../serve';
-import { openEventStore } from '../service';
+import type { HostProcess } from '../serve';
+import { openLogAccess, runCommand } from './command';
 
 /**
  * `postledger projections rebuild <name|all>`: rebuilds each named projection from the log
@@ -22,26 +18,15 @@ export async function runProjectionsRebuild(host: HostProcess & { stderr: { isTT
     host.exit(2);
     return;
   }
-  const config = configOrExit(host);
-  if (!config) return;
-  const logger = createLogger(config.logLevel, { write: (line: string) => host.stderr.write(line) });
-  const teardown = new Teardown(logger);
-  let exitCode = 0;
-  try {
-    const database = await openDatabase(config, logger, teardown);
-    const { store, rawStore } = await openEventStore(config, database, logger, teardown);
-    const db = readModelDb(database.pool);
+  await runCommand(host, 'projections rebuild', async (context) => {
+    const { pool, connectionString, store, rawStore, logger } = await openLogAccess(context);
+    const db = readModelDb(pool);
     for (const projection of chosen) {
       // as the service runs it: the audit chain reads the log as stored, the others with personal data opened
-      const result = await rebuildProjection({ db, store: projection.storedForm ? rawStore : store, projection, lockConnection: { connectionString: database.connectionString }, logger, progressStream: host.stderr });
+      const result = await rebuildProjection({ db, store: projection.storedForm ? rawStore : store, projection, lockConnection: { connectionString }, logger, progressStream: host.stderr });
       const rate = result.seconds > 0 ? Math.round(result.events / result.seconds) : result.events;
       host.stdout.write(`rebuilt ${result.projection}: ${result.events} events in ${result.seconds.toFixed(1)} s (${rate} events/s), checkpoint ${result.position}\n`);
     }
-  } catch (error) {
-    exitCode = 1;
-    host.stderr.write(`postledger projections rebuild failed: ${describeError(error)}\n`);
-  } finally {
-    await teardown.run();
-  }
-  host.exit(exitCode);
+    return 0;
+  });
 }

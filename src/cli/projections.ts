@@ -1,10 +1,8 @@
 import type { Pool } from 'pg';
 import { openDatabase } from '../platform/database';
-import { createLogger } from '../platform/logger';
-import { Teardown } from '../platform/teardown';
 import { projections } from '../projections';
-import { configOrExit, type HostProcess } from '../serve';
-import { describeError } from '../platform/health';
+import type { HostProcess } from '../serve';
+import { runCommand } from './command';
 
 export interface ProjectionStatusRow {
   name: string;
@@ -43,23 +41,12 @@ export async function projectionStatus(pool: Pool): Promise<ProjectionStatusRow[
 
 /** `postledger projections status`: one line per projection; exit 1 when one has failed. */
 export async function runProjectionsStatus(host: HostProcess): Promise<void> {
-  const config = configOrExit(host);
-  if (!config) return;
-  const logger = createLogger(config.logLevel, { write: (line: string) => host.stderr.write(line) });
-  const teardown = new Teardown(logger);
-  let exitCode = 0;
-  try {
+  await runCommand(host, 'projections status', async ({ config, logger, teardown }) => {
     const database = await openDatabase(config, logger, teardown);
     const rows = await projectionStatus(database.pool);
     for (const row of rows) {
       host.stdout.write(`${row.name.padEnd(22)} ${row.status.padEnd(12)} position ${row.position}${row.error ? `  error: ${row.error}` : ''}\n`);
     }
-    if (rows.some((r) => r.status === 'failed')) exitCode = 1;
-  } catch (error) {
-    exitCode = 1;
-    host.stderr.write(`postledger projections status failed: ${describeError(error)}\n`);
-  } finally {
-    await teardown.run();
-  }
-  host.exit(exitCode);
+    return rows.some((r) => r.status === 'failed') ? 1 : 0;
+  });
 }

@@ -3,11 +3,10 @@ import { recordReadBy } from '../audit/access';
 import { exportNdjson, type NdjsonSink } from '../audit/ndjson';
 import { logPages } from '../audit/pages';
 import type { EventFilter, Position } from '../eventstore/port';
-import { describeError } from '../platform/health';
-import { configOrExit, type HostProcess } from '../serve';
+import type { HostProcess } from '../serve';
 import { KafkaBus } from '../streaming/kafka-bus';
 import { toOutboundMessage } from '../streaming/relay-message';
-import { openLogAccess } from './log-access';
+import { type LogAccess, openLogAccess, runCommand } from './command';
 import { Progress } from '../platform/progress';
 
 export interface ReplayOptions {
@@ -28,23 +27,12 @@ export interface ReplayOptions {
  * a terminal, log lines otherwise. The replay is recorded in the log like a read of the API.
  */
 export async function runReplay(host: HostProcess, options: ReplayOptions): Promise<void> {
-  const config = configOrExit(host);
-  if (!config) return;
-  if (options.toKafka !== undefined && !config.kafkaBrokers) {
-    host.stderr.write('postledger replay: --to-kafka needs KAFKA_BROKERS (the brokers to publish to); without Kafka, replay to stdout\n');
-    host.exit(2);
-    return;
-  }
-  let access;
-  try {
-    access = await openLogAccess(config, host);
-  } catch (error) {
-    host.stderr.write(`postledger replay failed: ${describeError(error)}\n`);
-    host.exit(1);
-    return;
-  }
-  let exitCode = 1;
-  try {
+  await runCommand(host, 'replay', async (context) => {
+    if (options.toKafka !== undefined && !context.config.kafkaBrokers) {
+      host.stderr.write('postledger replay: --to-kafka needs KAFKA_BROKERS (the brokers to publish to); without Kafka, replay to stdout\n');
+      return 2;
+    }
+    const access = await openLogAccess(context);
     const { store, logger } = access;
     const head = (await store.headPosition()) ?? 0n;
     const to = options.to ?? head;
@@ -68,17 +56,12 @@ export async function runReplay(host: HostProcess, options: ReplayOptions): Prom
     }
     progress.finish(`${written} events`);
     logger.info({ events: written, from: options.from.toString(), to: to.toString(), topic: options.toKafka }, `replayed ${written} events`);
-    exitCode = 0;
-  } catch (error) {
-    host.stderr.write(`postledger replay failed: ${describeError(error)}\n`);
-  } finally {
-    await access.teardown.run();
-  }
-  host.exit(exitCode);
+    return 0;
+  });
 }
 
 async function publishToKafka(
-  access: Awaited<ReturnType<typeof openLogAccess>>,
+  access: LogAccess,
   topic: string,
   options: { after?: Position; to: Position; filter: EventFilter; onProgress: (written: number, position: Position) => void },
 ): Promise<number> {

@@ -7,12 +7,9 @@ import { userDecider, type User, type UserState } from '../domain/user/decider';
 import { UserNotFound } from '../domain/user/errors';
 import type { PlatformRole } from '../domain/user/platform-roles';
 import type { Actor, EventStore } from '../eventstore/port';
-import { openDatabase } from '../platform/database';
 import { describeError } from '../platform/health';
-import { createLogger } from '../platform/logger';
-import { Teardown } from '../platform/teardown';
-import { configOrExit, type HostProcess } from '../serve';
-import { openEventStore } from '../service';
+import type { HostProcess } from '../serve';
+import { openLogAccess, runCommand } from './command';
 import type { RoleAction } from './args';
 
 /** Who the log records for a change made from the command line. */
@@ -77,23 +74,20 @@ function rolesAfter(state: UserState, { action, role }: RoleChange): PlatformRol
  * change and exits 0; an unknown email exits 2, any other failure 1. Logs go to stderr.
  */
 export async function runUsersCommand(host: HostProcess, change: RoleChange): Promise<void> {
-  const config = configOrExit(host);
-  if (!config) return;
-  const logger = createLogger(config.logLevel, { write: (line: string) => host.stderr.write(line) });
-  const teardown = new Teardown(logger);
-  let exitCode = 0;
-  try {
-    const database = await openDatabase(config, logger, teardown);
-    const { store } = await openEventStore(config, database, logger, teardown);
-    const outcome = await changePlatformRole(store, database.pool, change);
-    host.stdout.write(`${describeOutcome(change, outcome)}; platform roles now: ${outcome.roles.join(', ') || '(none)'}\n`);
-  } catch (error) {
-    exitCode = error instanceof UnknownUserEmail ? 2 : 1;
-    host.stderr.write(error instanceof UnknownUserEmail ? `postledger: ${error.message}\n` : `postledger users ${change.action} failed: ${describeError(error)}\n`);
-  } finally {
-    await teardown.run();
-  }
-  host.exit(exitCode);
+  await runCommand(
+    host,
+    `users ${change.action}`,
+    async (context) => {
+      const { store, pool } = await openLogAccess(context);
+      const outcome = await changePlatformRole(store, pool, change);
+      host.stdout.write(`${describeOutcome(change, outcome)}; platform roles now: ${outcome.roles.join(', ') || '(none)'}\n`);
+      return 0;
+    },
+    (error) =>
+      error instanceof UnknownUserEmail
+        ? { code: 2, line: `postledger: ${error.message}` }
+        : { code: 1, line: `postledger users ${change.action} failed: ${describeError(error)}` },
+  );
 }
 
 function describeOutcome({ action, email, role }: RoleChange, { changed }: RoleChangeOutcome): string {
