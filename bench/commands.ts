@@ -51,6 +51,7 @@ import {
   startServiceInProcess,
   startServiceProcess,
 } from './commands-service';
+import { envNumber, log } from './lib/env';
 
 const BENCH_DIR = __dirname;
 const REPO_ROOT = resolve(BENCH_DIR, '..');
@@ -93,24 +94,12 @@ interface Row {
 /** An engagement run with what the log shows it recorded. */
 type EngagementRep = LoadRep & { counted: number; streamLength: number };
 
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, not ${raw}`);
-  return value;
-}
-
 function envList(name: string, fallback: number[]): number[] {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const values = raw.split(',').map((v) => Number(v.trim()));
   if (values.some((v) => !Number.isInteger(v) || v <= 0)) throw new Error(`${name} must be a comma-separated list of positive integers, not ${raw}`);
   return values;
-}
-
-function log(message: string): void {
-  process.stderr.write(`[bench] ${message}\n`);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -26,6 +26,7 @@ import { PeerProcess } from './lib/peer';
 import { markdownTable, today, upsertSection } from './lib/results';
 import { formatMs, formatRate, formatRatio, type RepResult, summarize, type Summary } from './lib/stats';
 import type { EventStoreTask, PreloadResult, TaskKind } from './lib/tasks';
+import { envNumber, log } from './lib/env';
 
 const BENCH_DIR = __dirname;
 const REPO_ROOT = resolve(BENCH_DIR, '..');
@@ -57,18 +58,6 @@ interface Row {
   scenario: Scenario;
   contender: ContenderName;
   summary: Summary;
-}
-
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, not ${raw}`);
-  return value;
-}
-
-function log(message: string): void {
-  process.stderr.write(`[bench] ${message}\n`);
 }
 
 export async function runEventStoreBenchmark(): Promise<void> {

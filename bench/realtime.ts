@@ -29,6 +29,7 @@ import { markdownTable, today, upsertSection } from './lib/results';
 import { median, percentile } from './lib/stats';
 import { summarizeProfiles } from './commands-profile';
 import { freePort, loopUtilization, type RunningService, serviceEnv, startServiceProcess } from './commands-service';
+import { envNumber, log } from './lib/env';
 
 const BENCH_DIR = __dirname;
 const REPO_ROOT = resolve(BENCH_DIR, '..');
@@ -53,18 +54,6 @@ interface Rep {
   deliveredShare: number;
   serviceLoop: number;
   foreignCpuPct: number;
-}
-
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, not ${raw}`);
-  return value;
-}
-
-function log(message: string): void {
-  process.stderr.write(`[bench] ${message}\n`);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
