@@ -300,7 +300,7 @@ export async function runEventStoreBenchmark(): Promise<void> {
       ];
     });
   const diagnosticsTable = markdownTable(
-    ['scenario', 'append statements (pl_append, pl_append_one)', 'appends per statement', 'statement mean ms', 'statement p99 ms', 'wall time inside statements'],
+    ['scenario', 'append statements (pl_append, pl_append_one, pl_append_single)', 'appends per statement', 'statement mean ms', 'statement p99 ms', 'wall time inside statements'],
     diagnostics,
     ['l', 'r', 'r', 'r', 'r', 'r'],
   );

@@ -25,7 +25,7 @@ class AppendProbe {
     const original = target.query.bind(pool);
     target.query = (...args: unknown[]) => {
       const text = args[0];
-      if (!this.active || !/pl_append(_one)?\(/.test(typeof text === 'string' ? text : String((text as { text?: string } | undefined)?.text))) return original(...args);
+      if (!this.active || !/pl_append(_one|_single)?\(/.test(typeof text === 'string' ? text : String((text as { text?: string } | undefined)?.text))) return original(...args);
       const t0 = process.hrtime.bigint();
       const done = () => {
         this.statements++;

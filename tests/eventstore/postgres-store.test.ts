@@ -140,31 +140,44 @@ describe('appends', () => {
   });
 });
 
-describe('the two SQL functions decide alike', () => {
+describe('the three SQL functions decide alike', () => {
   type Case = { s: string; x: string; ids: string[] };
+  type Path = 'pl_append' | 'pl_append_one' | 'pl_append_single';
   const events = (ids: string[]) => ids.map((id) => ({ id, t: 'Raw', v: 1, o: null, d: { id }, m: {} }));
 
-  /** The same situations, once through pl_append (one batch) and once through pl_append_one. */
-  async function decide(viaBatch: boolean, cases: Case[]): Promise<unknown[]> {
-    if (viaBatch) {
+  /**
+   * The same situations, through pl_append (one batch, or a batch per case where a stream
+   * recurs, since a batch holds a stream once), pl_append_one or pl_append_single (one call each).
+   */
+  async function decide(path: Path, cases: Case[]): Promise<unknown[]> {
+    if (path === 'pl_append' && new Set(cases.map((c) => c.s)).size < cases.length) {
+      const rows = [];
+      for (const c of cases) rows.push(...(await decide(path, [c])));
+      return rows;
+    }
+    if (path === 'pl_append') {
       const batch = cases.map((c) => ({ s: c.s, c: c.s.split('-')[0], x: c.x, e: events(c.ids) }));
       const { rows } = await store.pool.query('select outcome, next_revision, actual from pl_append($1::jsonb)', [JSON.stringify(batch)]);
       return rows;
     }
     const rows = [];
     for (const c of cases) {
-      const result = await store.pool.query('select outcome, next_revision, actual from pl_append_one($1, $2, $3, $4::uuid[], $5::jsonb)', [c.s, c.s.split('-')[0], c.x, c.ids, JSON.stringify(events(c.ids))]);
+      const category = c.s.split('-')[0];
+      const result =
+        path === 'pl_append_one'
+          ? await store.pool.query('select outcome, next_revision, actual from pl_append_one($1, $2, $3, $4::uuid[], $5::jsonb)', [c.s, category, c.x, c.ids, JSON.stringify(events(c.ids))])
+          : await store.pool.query('select outcome, next_revision, actual from pl_append_single($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)', [c.s, category, c.x, c.ids[0], 'Raw', 1, null, JSON.stringify({ id: c.ids[0] }), '{}']);
       rows.push(result.rows[0]);
     }
     return rows;
   }
 
-  it.each([true, false])('decides ok, duplicate, mixed and every conflict the same way (batch: %s)', async (viaBatch) => {
+  it.each<Path>(['pl_append', 'pl_append_one'])('decides ok, duplicate, mixed and every conflict the same way (%s)', async (path) => {
     const category = freshCategory();
     const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
     await store.appendToStream(`${category}-stored`, [{ id: a, type: 'Raw', data: {} }, { id: b, type: 'Raw', data: {} }]);
     await store.appendToStream(`${category}-exists`, [{ id: randomUUID(), type: 'Raw', data: {} }]);
-    const rows = await decide(viaBatch, [
+    const rows = await decide(path, [
       { s: `${category}-new`, x: 'no_stream', ids: [randomUUID(), randomUUID()] },
       { s: `${category}-stored`, x: 'no_stream', ids: [a, b] },
       { s: `${category}-stored2`, x: 'any', ids: [c, a] },
@@ -182,6 +195,54 @@ describe('the two SQL functions decide alike', () => {
       { outcome: 'conflict', next_revision: null, actual: null },
       { outcome: 'mixed', next_revision: null, actual: null },
     ]);
+  });
+
+  it.each<Path>(['pl_append', 'pl_append_one', 'pl_append_single'])('decides every one-event append the same way (%s)', async (path) => {
+    const category = freshCategory();
+    const [a, b] = [randomUUID(), randomUUID()];
+    await store.appendToStream(`${category}-stored`, [{ id: a, type: 'Raw', data: {} }, { id: b, type: 'Raw', data: {} }]);
+    await store.appendToStream(`${category}-exists`, [{ id: randomUUID(), type: 'Raw', data: {} }]);
+    const rows = await decide(path, [
+      { s: `${category}-new`, x: 'no_stream', ids: [randomUUID()] },
+      { s: `${category}-exists`, x: 'stream_exists', ids: [randomUUID()] },
+      { s: `${category}-exists`, x: '1', ids: [randomUUID()] },
+      { s: `${category}-any`, x: 'any', ids: [randomUUID()] },
+      { s: `${category}-stored`, x: 'no_stream', ids: [a] },
+      { s: `${category}-stored`, x: 'any', ids: [b] },
+      { s: `${category}-other`, x: 'any', ids: [a] },
+      { s: `${category}-exists`, x: 'no_stream', ids: [randomUUID()] },
+      { s: `${category}-exists`, x: '7', ids: [randomUUID()] },
+      { s: `${category}-missing`, x: 'stream_exists', ids: [randomUUID()] },
+      { s: `${category}-missing`, x: '0', ids: [randomUUID()] },
+    ]);
+    expect(rows).toEqual([
+      { outcome: 'ok', next_revision: '1', actual: null },
+      { outcome: 'ok', next_revision: '2', actual: '0' },
+      { outcome: 'ok', next_revision: '3', actual: '1' },
+      { outcome: 'ok', next_revision: '1', actual: null },
+      { outcome: 'duplicate', next_revision: '1', actual: '1' },
+      { outcome: 'duplicate', next_revision: '2', actual: '1' },
+      { outcome: 'mixed', next_revision: null, actual: null },
+      { outcome: 'conflict', next_revision: null, actual: '2' },
+      { outcome: 'conflict', next_revision: null, actual: '2' },
+      { outcome: 'conflict', next_revision: null, actual: null },
+      { outcome: 'conflict', next_revision: null, actual: null },
+    ]);
+  });
+
+  it('stores what pl_append_single was given, with the time it was given or the clock', async () => {
+    const stream = `${freshCategory()}-single`;
+    const at = new Date('2026-03-29T01:30:00.123Z');
+    await store.appendToStream(stream, [{ id: randomUUID(), type: 'Timed', schemaVersion: 3, data: { n: 1 }, metadata: { m: 'x' }, occurredAt: at }]);
+    await store.appendToStream(stream, [{ id: randomUUID(), type: 'Untimed', data: { n: 2 } }]);
+    const read = await store.readStream(stream);
+    expect(read.map((e) => [e.type, e.schemaVersion, e.data, e.revision])).toEqual([
+      ['Timed', 3, { n: 1 }, 0n],
+      ['Untimed', 1, { n: 2 }, 1n],
+    ]);
+    expect(read[0]!.occurredAt.toISOString()).toBe(at.toISOString());
+    expect(read[0]!.metadata).toMatchObject({ m: 'x' });
+    expect(Math.abs(read[1]!.occurredAt.getTime() - Date.now())).toBeLessThan(60_000);
   });
 });
 
@@ -279,7 +340,7 @@ describe('migrations', () => {
     const pools = [new Pool(fresh.connection), new Pool(fresh.connection)];
     try {
       const results = await Promise.all(pools.map((pool) => new PostgresEventStore({ connection: fresh.connection, pool }).migrate()));
-      expect(results.flat()).toEqual(['0001_event_log']);
+      expect(results.flat()).toEqual(['0001_event_log', '0002_append_single']);
       expect(await migrate(pools[0]!, [])).toEqual([]);
     } finally {
       await Promise.all(pools.map((p) => p.end()));

@@ -1,6 +1,7 @@
 import type { Migration } from '../../platform/migrations';
 import { APPEND_FUNCTION_SQL } from './append-function';
 import { APPEND_ONE_FUNCTION_SQL } from './append-one-function';
+import { APPEND_SINGLE_FUNCTION_SQL } from './append-single-function';
 
 /** The PostgreSQL event log: one table, positions handed out in commit order (see append-function.ts). */
 export const eventLogMigrations: Migration[] = [
@@ -26,4 +27,5 @@ export const eventLogMigrations: Migration[] = [
       ${APPEND_ONE_FUNCTION_SQL}
     `,
   },
+  { id: '0002_append_single', sql: APPEND_SINGLE_FUNCTION_SQL },
 ];
