@@ -1,4 +1,5 @@
 import type { Projection } from './projection';
+import { publicationHoursMigration, updatePublicationHours } from './publication-hours';
 import type { PublicationsTable } from './read-models';
 
 type Publication = PublicationsTable;
@@ -23,12 +24,14 @@ export const publicationsProjection: Projection = {
         );
         create index rm_publications_workspace on rm_publications (workspace_id, at) where outcome is not null;`,
     },
+    publicationHoursMigration,
   ],
   async apply(trx, events) {
     // folded in memory, then one read and one upsert per batch: the same rows as one statement per event
     const postIds = [...new Set(events.map((e) => e.streamId.slice('post-'.length)))];
     const found = await trx.selectFrom('rm_publications').selectAll().where('post_id', 'in', postIds).execute();
     const rows = new Map<string, Publication>(found.map((r) => [r.post_id, r]));
+    const before = new Map<string, Publication>(found.map((r) => [r.post_id, { ...r }]));
     const changed = new Set<string>();
     for (const event of events) {
       const postId = event.streamId.slice('post-'.length);
@@ -62,6 +65,10 @@ export const publicationsProjection: Projection = {
       changed.add(postId);
     }
     if (changed.size === 0) return;
+    await updatePublicationHours(
+      trx,
+      [...changed].map((id) => ({ before: before.get(id), after: rows.get(id)! })),
+    );
     await trx
       .insertInto('rm_publications')
       .values([...changed].map((id) => rows.get(id)!))

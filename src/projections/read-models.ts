@@ -110,6 +110,43 @@ export interface EngagementBucketsTable extends MetricColumns {
   account_id: string;
 }
 
+/** Rollup of the buckets: their sums per workspace, account and UTC hour. */
+export interface EngagementHourlyTable extends MetricColumns {
+  workspace_id: string;
+  account_id: string;
+  bucket_start: Date;
+}
+
+/**
+ * Buckets counted by hour and by the start of the post's previous bucket (overall, and with
+ * the same account; `-infinity` for a post's first): the posts with a bucket in a range.
+ */
+export interface EngagementPostStartsTable {
+  workspace_id: string;
+  account_id: string;
+  bucket_start: Date;
+  previous_bucket: Date;
+  previous_account_bucket: Date;
+  posts: number;
+}
+
+/** The latest bucket of each post and account. */
+export interface EngagementPostAccountsTable {
+  post_id: string;
+  account_id: string;
+  workspace_id: string;
+  last_bucket: Date;
+}
+
+/** Settled publications counted per workspace, account and UTC hour of their outcome. */
+export interface PublicationHoursTable {
+  workspace_id: string;
+  account_id: string;
+  hour: Date;
+  published: number;
+  failed: number;
+}
+
 /** The publish outcome that settled each post (null while none has). */
 export interface PublicationsTable {
   post_id: string;
@@ -141,7 +178,11 @@ export interface ReadModels {
   rm_pending_generations: PendingGenerationsTable;
   rm_post_engagement: PostEngagementTable;
   rm_engagement_buckets: EngagementBucketsTable;
+  rm_engagement_hourly: EngagementHourlyTable;
+  rm_engagement_post_starts: EngagementPostStartsTable;
+  rm_engagement_post_accounts: EngagementPostAccountsTable;
   rm_publications: PublicationsTable;
+  rm_publication_hours: PublicationHoursTable;
   rm_posts: PostsTable;
   rm_comments: CommentsTable;
   rm_accounts: AccountsTable;

@@ -32,30 +32,38 @@ const SCOPE = `workspace_id = $1 and ($4::uuid is null or account_id = $4)`;
 const IN_RANGE = `${SCOPE} and bucket_start >= $2 and bucket_start < $3`;
 
 /**
- * Totals and rates over the hourly buckets that start in `[from, to)`.
+ * Totals and rates over the hourly buckets that start in `[from, to)`. It reads the
+ * projections' rollups (a row per account and hour), never a row per post:
+ * - sums from `rm_engagement_hourly`;
+ * - posts with engagement from `rm_engagement_post_starts`: a post has a bucket in the range
+ *   exactly when one of its buckets in the range follows one before `from` (or none);
+ * - the publish outcomes settled in the range from `rm_publication_hours` for its whole
+ *   hours, and from `rm_publications` itself for the parts of an hour at either end.
  *
  * ```ts
  * await overview(pool, { workspaceId, from, to }); // { impressions: 1200, …, ctr: 1.5, publishSuccessRate: 80 }
  * ```
  */
 export async function overview(pool: Pool, scope: AnalyticsScope): Promise<Overview> {
-  const params = [scope.workspaceId, scope.from, scope.to, scope.accountId ?? null];
-  const [totals, publications] = await Promise.all([
-    pool.query<Record<MetricName, string> & { posts: number }>(
-      `select ${metricNames.map((m) => `coalesce(${sumOf(m)}, 0)::text as ${m}`).join(', ')}, count(distinct post_id)::int as posts
-         from rm_engagement_buckets where ${IN_RANGE}`,
-      params,
-    ),
-    pool.query<{ published: number; failed: number }>(
-      `select count(*) filter (where outcome = 'published')::int as published, count(*) filter (where outcome = 'failed')::int as failed
-         from rm_publications where ${SCOPE} and outcome is not null and at >= $2 and at < $3`,
-      params,
-    ),
-  ]);
-  const row = totals.rows[0]!;
+  // one statement, one round trip; $5 and $6: the whole hours of the range, [$5, $6) (empty when $5 ≥ $6)
+  const { rows } = await pool.query<Record<MetricName, string> & { posts: number; published: number; failed: number }>(
+    `select ${metricNames.map((m) => `coalesce(t.${m}, 0)::text as ${m}`).join(', ')}, s.posts, p.published + e.published as published, p.failed + e.failed as failed
+       from (select ${metricNames.map((m) => `${sumOf(m)} as ${m}`).join(', ')} from rm_engagement_hourly where ${IN_RANGE}) t,
+            (select coalesce(sum(posts), 0)::int as posts from rm_engagement_post_starts
+              where ${IN_RANGE} and (case when $4::uuid is null then previous_bucket else previous_account_bucket end) < $2) s,
+            (select coalesce(sum(published), 0)::int as published, coalesce(sum(failed), 0)::int as failed from rm_publication_hours
+              where ${SCOPE} and hour >= $5::timestamptz and hour < $6::timestamptz) p,
+            (select count(*) filter (where outcome = 'published')::int as published, count(*) filter (where outcome = 'failed')::int as failed
+               from rm_publications
+              where ${SCOPE} and outcome is not null
+                and ((at >= $2::timestamptz and at < least($5::timestamptz, $3::timestamptz))
+                  or (at >= greatest($6::timestamptz, least($5::timestamptz, $3::timestamptz)) and at < $3::timestamptz))) e`,
+    [scope.workspaceId, scope.from, scope.to, scope.accountId ?? null, ceilHour(scope.from), floorHour(scope.to)],
+  );
+  const row = rows[0]!;
   const metrics = Object.fromEntries(metricNames.map((m) => [m, Number(row[m])])) as EngagementMetrics;
   const engagements = metrics.likes + metrics.comments + metrics.shares + metrics.saves;
-  const { published, failed } = publications.rows[0]!;
+  const { published, failed } = row;
   return {
     ...metrics,
     engagements,
@@ -66,6 +74,10 @@ export async function overview(pool: Pool, scope: AnalyticsScope): Promise<Overv
     posts: row.posts,
   };
 }
+
+const HOUR_MS = 3_600_000;
+const floorHour = (at: Date) => new Date(Math.floor(at.getTime() / HOUR_MS) * HOUR_MS);
+const ceilHour = (at: Date) => new Date(Math.ceil(at.getTime() / HOUR_MS) * HOUR_MS);
 
 /**
  * `part ÷ whole × 100` to 4 decimals; null when `whole` is 0.
@@ -104,7 +116,7 @@ export async function timeseries(pool: Pool, query: SeriesQuery): Promise<{ star
          from generate_series(date_trunc('${query.interval}', ${local('$2::timestamptz')}), ${local(`($3::timestamptz - interval '1 microsecond')`)}, interval '1 ${query.interval}') s
      ), sums as (
        select date_trunc('${query.interval}', ${local('bucket_start')}) at time zone $5::text as start, ${sumOf(query.metric)} as value
-         from rm_engagement_buckets where ${IN_RANGE} group by 1
+         from rm_engagement_hourly where ${IN_RANGE} group by 1
      )
      select series.start, coalesce(sums.value, 0)::text as value from series left join sums using (start) order by series.start`,
     [query.workspaceId, query.from, query.to, query.accountId ?? null, zone],

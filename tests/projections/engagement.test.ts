@@ -168,7 +168,11 @@ describe('rebuild', () => {
     const tables: [string, string][] = [
       ['rm_post_engagement', 'post_id'],
       ['rm_engagement_buckets', 'post_id, bucket_start'],
+      ['rm_engagement_hourly', 'workspace_id, account_id, bucket_start'],
+      ['rm_engagement_post_starts', 'workspace_id, account_id, bucket_start, previous_bucket, previous_account_bucket'],
+      ['rm_engagement_post_accounts', 'post_id, account_id'],
       ['rm_publications', 'post_id'],
+      ['rm_publication_hours', 'workspace_id, account_id, hour'],
     ];
     const incremental = await Promise.all(tables.map(([t, o]) => dump(t, o)));
     expect(incremental[1]!.length).toBeGreaterThan(0);
