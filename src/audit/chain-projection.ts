@@ -1,11 +1,9 @@
 import type { RecordedEvent } from '../eventstore/port';
 import { categoryOf } from '../eventstore/stream-name';
+import { insertRows } from '../projections/bulk';
 import type { Projection } from '../projections/projection';
 import { nextLink, GENESIS_LINK } from './chain';
 import type { AuditChainTable, AuditTables } from './tables';
-
-/** Rows per INSERT: 11 columns × 1000 stays far below PostgreSQL's 65,535 parameters. */
-const INSERT_CHUNK = 1000;
 
 /**
  * The tamper-evidence chain (and the audit API's index): one row per event of the whole log,
@@ -58,10 +56,7 @@ export const auditChainProjection: Projection = {
   async apply(trx, events) {
     const db = trx.withTables<AuditTables>();
     const last = await db.selectFrom('pl_audit_chain').select('link').orderBy('position', 'desc').limit(1).executeTakeFirst();
-    const rows = chainRows(last?.link ?? GENESIS_LINK, events);
-    for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-      await db.insertInto('pl_audit_chain').values(rows.slice(start, start + INSERT_CHUNK)).execute();
-    }
+    await insertRows(db, 'pl_audit_chain', chainRows(last?.link ?? GENESIS_LINK, events));
   },
 };
 

@@ -1,6 +1,7 @@
 import { parseEvent } from '../domain/catalogue';
 import { commentEvents, type CommentEvent } from '../domain/comment';
-import type { Insertable } from 'kysely';
+import { sql, type Insertable } from 'kysely';
+import { insertRows } from './bulk';
 import type { Projection } from './projection';
 import type { CommentsTable } from './read-models';
 
@@ -34,7 +35,7 @@ export const commentsProjection: Projection = {
     let added: Insertable<CommentsTable>[] = [];
     const flush = async () => {
       if (added.length === 0) return;
-      await trx.insertInto('rm_comments').values(added).onConflict((oc) => oc.column('comment_id').doNothing()).execute();
+      await insertRows(trx, 'rm_comments', added, sql`on conflict (comment_id) do nothing`);
       added = [];
     };
     for (const recorded of events) {

@@ -1,7 +1,8 @@
-import type { Insertable, Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { parseEvent } from '../domain/catalogue';
 import { postDecider, postEvents, type Post, type PostEvent, type PostState } from '../domain/post';
 import type { RecordedEvent } from '../eventstore/port';
+import { insertRows } from './bulk';
 import type { Projection } from './projection';
 import type { PostsTable, ReadModels } from './read-models';
 
@@ -58,7 +59,7 @@ export const postsProjection: Projection = {
       byPost.set(postId, [...(byPost.get(postId) ?? []), event]);
     }
     const rows = await currentRows(trx, [...byPost.keys()]);
-    const changed: Insertable<PostsTable>[] = [];
+    const changed: PostColumns[] = [];
     for (const [postId, postEventsOfBatch] of byPost) {
       let row: PostRow = rows.get(postId) ?? { state: postDecider.initialState(), createdAt: undefined, updatedAt: new Date(0), lastPosition: -1n };
       for (const recorded of postEventsOfBatch) {
@@ -68,32 +69,21 @@ export const postsProjection: Projection = {
       }
       if (row.state.status !== 'none' && row.createdAt) changed.push(toColumns(row.state, row));
     }
-    if (changed.length === 0) return;
-    await trx
-      .insertInto('rm_posts')
-      .values(changed)
-      .onConflict((oc) =>
-        oc.column('post_id').doUpdateSet((eb) => ({
-          status: eb.ref('excluded.status'),
-          account_id: eb.ref('excluded.account_id'),
-          content: eb.ref('excluded.content'),
-          media: eb.ref('excluded.media'),
-          tags: eb.ref('excluded.tags'),
-          scheduled_at: eb.ref('excluded.scheduled_at'),
-          published_at: eb.ref('excluded.published_at'),
-          external_id: eb.ref('excluded.external_id'),
-          url: eb.ref('excluded.url'),
-          updated_at: eb.ref('excluded.updated_at'),
-          last_position: eb.ref('excluded.last_position'),
-          state: eb.ref('excluded.state'),
-        })),
-      )
-      .execute();
+    await insertRows(
+      trx,
+      'rm_posts',
+      changed,
+      sql`on conflict (post_id) do update set
+            status = excluded.status, account_id = excluded.account_id, content = excluded.content, media = excluded.media,
+            tags = excluded.tags, scheduled_at = excluded.scheduled_at, published_at = excluded.published_at,
+            external_id = excluded.external_id, url = excluded.url, updated_at = excluded.updated_at,
+            last_position = excluded.last_position, state = excluded.state`,
+    );
   },
 };
 
 async function currentRows(trx: Transaction<ReadModels>, postIds: string[]): Promise<Map<string, PostRow>> {
-  const found = await trx.selectFrom('rm_posts').select(['post_id', 'state', 'created_at', 'updated_at', 'last_position']).where('post_id', 'in', postIds).execute();
+  const found = await trx.selectFrom('rm_posts').select(['post_id', 'state', 'created_at', 'updated_at', 'last_position']).where(sql<boolean>`post_id = any(${postIds}::uuid[])`).execute();
   return new Map(
     found.map((r) => [r.post_id, { state: r.state as PostState, createdAt: r.created_at, updatedAt: r.updated_at, lastPosition: BigInt(r.last_position) }]),
   );
@@ -109,7 +99,17 @@ function applyEvent(row: PostRow, recorded: RecordedEvent): PostRow {
   };
 }
 
-function toColumns(post: Post, row: PostRow): Insertable<PostsTable> {
+/** A row of rm_posts as `insertRows` takes it: jsonb columns as values, not JSON text. */
+type PostColumns = Omit<PostsTable, 'media' | 'state' | 'created_at' | 'updated_at' | 'scheduled_at' | 'published_at'> & {
+  media: unknown;
+  state: unknown;
+  created_at: Date;
+  updated_at: Date;
+  scheduled_at: Date | null;
+  published_at: Date | null;
+};
+
+function toColumns(post: Post, row: PostRow): PostColumns {
   const published = post.lastOutcome?.status === 'published' ? post.lastOutcome : undefined;
   return {
     post_id: post.postId,
@@ -118,8 +118,7 @@ function toColumns(post: Post, row: PostRow): Insertable<PostsTable> {
     author_id: post.authorId,
     status: post.status,
     content: post.content,
-    // as JSON text: an array handed to pg as such would become a PostgreSQL array literal
-    media: JSON.stringify(post.media),
+    media: post.media,
     tags: post.tags,
     scheduled_at: post.schedule ? new Date(post.schedule.at) : null,
     published_at: published ? new Date(published.publishedAt) : null,
@@ -128,6 +127,6 @@ function toColumns(post: Post, row: PostRow): Insertable<PostsTable> {
     created_at: row.createdAt!,
     updated_at: row.updatedAt,
     last_position: row.lastPosition.toString(),
-    state: JSON.stringify(post),
+    state: post,
   };
 }

@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+import { insertRows } from './bulk';
 import type { Projection } from './projection';
 import { publicationHoursMigration, updatePublicationHours } from './publication-hours';
 import type { PublicationsTable } from './read-models';
@@ -29,7 +31,7 @@ export const publicationsProjection: Projection = {
   async apply(trx, events) {
     // folded in memory, then one read and one upsert per batch: the same rows as one statement per event
     const postIds = [...new Set(events.map((e) => e.streamId.slice('post-'.length)))];
-    const found = await trx.selectFrom('rm_publications').selectAll().where('post_id', 'in', postIds).execute();
+    const found = await trx.selectFrom('rm_publications').selectAll().where(sql<boolean>`post_id = any(${postIds}::uuid[])`).execute();
     const rows = new Map<string, Publication>(found.map((r) => [r.post_id, r]));
     const before = new Map<string, Publication>(found.map((r) => [r.post_id, { ...r }]));
     const changed = new Set<string>();
@@ -69,16 +71,11 @@ export const publicationsProjection: Projection = {
       trx,
       [...changed].map((id) => ({ before: before.get(id), after: rows.get(id)! })),
     );
-    await trx
-      .insertInto('rm_publications')
-      .values([...changed].map((id) => rows.get(id)!))
-      .onConflict((oc) =>
-        oc.column('post_id').doUpdateSet((eb) => ({
-          account_id: eb.ref('excluded.account_id'),
-          outcome: eb.ref('excluded.outcome'),
-          at: eb.ref('excluded.at'),
-        })),
-      )
-      .execute();
+    await insertRows(
+      trx,
+      'rm_publications',
+      [...changed].map((id) => rows.get(id)!),
+      sql`on conflict (post_id) do update set account_id = excluded.account_id, outcome = excluded.outcome, at = excluded.at`,
+    );
   },
 };

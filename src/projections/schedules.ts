@@ -1,4 +1,6 @@
 import type { RecordedEvent } from '../eventstore/port';
+import { sql } from 'kysely';
+import { insertRows } from './bulk';
 import type { Projection } from './projection';
 
 /** Posts waiting for a time (scheduled, or a publish retry): what the scheduler reads. */
@@ -29,13 +31,9 @@ export const postSchedulesProjection: Projection = {
         cleared.push(postId);
       }
     }
-    if (cleared.length > 0) await trx.deleteFrom('rm_post_schedule').where('post_id', 'in', cleared).execute();
+    if (cleared.length > 0) await trx.deleteFrom('rm_post_schedule').where(sql<boolean>`post_id = any(${cleared}::uuid[])`).execute();
     if (due.length > 0) {
-      await trx
-        .insertInto('rm_post_schedule')
-        .values(due)
-        .onConflict((oc) => oc.column('post_id').doUpdateSet((eb) => ({ due_at: eb.ref('excluded.due_at') })))
-        .execute();
+      await insertRows(trx, 'rm_post_schedule', due, sql`on conflict (post_id) do update set due_at = excluded.due_at`);
     }
   },
 };
