@@ -135,6 +135,8 @@ export class Projector {
       // once applied, every position read (matching or not) is passed
       onCaughtUp: (_position, scannedTo) => {
         flushing = flushing.then(flush).then(() => this.passed(scannedTo));
+        // the loop below awaits it; until then a failure must not count as unhandled
+        flushing.catch(() => undefined);
       },
     });
     this.subscription = subscription;
@@ -171,7 +173,11 @@ export class Projector {
         await this.applyBatch(events);
         return;
       } catch (error) {
-        if (error instanceof LeadershipLost) throw error;
+        if (error instanceof LeadershipLost) {
+          // end the subscription, so that the loop sees it now rather than at the next event
+          void this.subscription?.close();
+          throw error;
+        }
         if (attempt >= this.maxAttempts || this.stopped) {
           const message = error instanceof Error ? error.message : String(error);
           this.log.error({ err: error, position: events[0]!.position.toString() }, 'projection failed: it stops here until fixed and restarted');
