@@ -1,15 +1,15 @@
 import { projections } from '../projections';
-import { rebuildProjection } from '../projections/rebuild';
+import { rebuildProjections } from '../projections/rebuild';
 import { readModelDb } from '../projections/read-models';
 import type { HostProcess } from '../serve';
 import { openLogAccess, runCommand } from './command';
 
 /**
- * `postledger projections rebuild <name|all>`: rebuilds each named projection from the log
- * into fresh tables and swaps them in (see projections/rebuild.ts) while the service keeps
- * running. A progress bar on a terminal (stderr), progress lines in the logs otherwise; one
- * line per projection on stdout. Exit 0 when all were rebuilt, 1 on a failure, 2 for an
- * unknown name.
+ * `postledger projections rebuild <name|all>`: rebuilds the named projection, or all of them
+ * from one read of the log, into fresh tables and swaps them in (see projections/rebuild.ts)
+ * while the service keeps running. A progress bar on a terminal (stderr), progress lines in
+ * the logs otherwise; one line per projection on stdout, then what was read. Exit 0 when all
+ * were rebuilt, 1 on a failure (nothing swapped), 2 for an unknown name.
  */
 export async function runProjectionsRebuild(host: HostProcess & { stderr: { isTTY?: boolean } }, target: string): Promise<void> {
   const chosen = target === 'all' ? projections : projections.filter((p) => p.name === target);
@@ -20,13 +20,14 @@ export async function runProjectionsRebuild(host: HostProcess & { stderr: { isTT
   }
   await runCommand(host, 'projections rebuild', async (context) => {
     const { pool, connectionString, store, rawStore, logger } = await openLogAccess(context);
-    const db = readModelDb(pool);
-    for (const projection of chosen) {
-      // as the service runs it: the audit chain reads the log as stored, the others with personal data opened
-      const result = await rebuildProjection({ db, store: projection.storedForm ? rawStore : store, projection, lockConnection: { connectionString }, logger, progressStream: host.stderr });
-      const rate = result.seconds > 0 ? Math.round(result.events / result.seconds) : result.events;
-      host.stdout.write(`rebuilt ${result.projection}: ${result.events} events in ${result.seconds.toFixed(1)} s (${rate} events/s), checkpoint ${result.position}\n`);
-    }
+    // as the service runs them: the audit chain reads the log as stored, the others with personal data opened
+    const result = await rebuildProjections({ db: readModelDb(pool), store, rawStore, projections: chosen, lockConnection: { connectionString }, logger, progressStream: host.stderr });
+    const perSecond = (n: number) => (result.seconds > 0 ? Math.round(n / result.seconds) : n);
+    for (const r of result.projections) host.stdout.write(`rebuilt ${r.projection}: ${r.events} events, checkpoint ${r.position}\n`);
+    host.stdout.write(
+      `read ${result.logEvents} log events once in ${result.seconds.toFixed(1)} s (${perSecond(result.logEvents)} events/s); ` +
+        `applied ${result.applied} events across ${result.projections.length} projections (${perSecond(result.applied)} events/s)\n`,
+    );
     return 0;
   });
 }

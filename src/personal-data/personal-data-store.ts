@@ -83,6 +83,15 @@ export class PersonalDataEventStore implements EventStore {
     return this.openAll(await this.inner.readAll(options));
   }
 
+  /**
+   * Events read from `inner` as this store reads them: `openStored(await inner.readAll(o))`
+   * equals `readAll(o)`. For a reader that needs both forms of one read (a rebuild that feeds
+   * the audit chain the stored form and every other projection the opened one).
+   */
+  openStored(events: RecordedEvent[]): Promise<RecordedEvent[]> {
+    return this.openAll(events);
+  }
+
   subscribe(options?: SubscribeOptions): Subscription {
     const inner = this.inner.subscribe(options);
     const openOne = async (event: RecordedEvent) => (this.personalGroups(event).length === 0 ? event : (await this.openAll([event]))[0]!);
