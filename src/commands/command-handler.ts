@@ -63,9 +63,13 @@ export interface HandleOptions<Command, Event extends DomainEvent, State> {
    * For commands carried by messages that may be delivered twice.
    */
   idempotencyKey?: string;
+  /** The stream as `loadMany` read it just before: the first attempt decides on it instead of reading the stream again. */
+  loaded?: LoadedStream<State>;
 }
 
 const PAGE = 10_000;
+/** Events per stream `loadMany` reads from the end of each stream of a decider with state-resetting events. */
+const TAIL = 4;
 
 /**
  * Load → decide → append, the write path of every command. The append states the revision
@@ -100,6 +104,36 @@ export class CommandHandler {
     }
   }
 
+  /**
+   * Folds several streams at once: one read of the store for all of them where the adapter
+   * can (`readStreams`), then each as `load` would. A stream the read did not fully cover (a
+   * long stream, or no state-resetting event near its end) is loaded on its own.
+   *
+   * ```ts
+   * const posts = await handler.loadMany(ids.map((id) => `post-${id}`), postDecider);
+   * ```
+   */
+  async loadMany<Command, Event extends DomainEvent, State>(streamIds: readonly string[], decider: Decider<Command, Event, State>): Promise<Map<string, LoadedStream<State>>> {
+    const unique = [...new Set(streamIds)];
+    const store = this.store;
+    if (!store.readStreams) return new Map(await Promise.all(unique.map(async (id) => [id, await this.load(id, decider)] as const)));
+    const { resetsState } = decider;
+    const count = resetsState ? TAIL : PAGE;
+    const pages = await store.readStreams(unique, { direction: resetsState ? 'backwards' : 'forwards', maxCount: count });
+    const loaded = unique.map(async (id): Promise<[string, LoadedStream<State>]> => {
+      const page = pages.get(id) ?? [];
+      if (resetsState) {
+        const tail = this.tailOf(page, resetsState);
+        if (tail.complete || page.length < count) return [id, this.foldTail(page, tail.events, decider)];
+      } else if (page.length < count) {
+        const state = page.reduce((s, recorded) => decider.evolve(s, this.codec.decode(recorded) as Event), decider.initialState());
+        return [id, { state, revision: page.at(-1)?.revision, position: page.at(-1)?.position }];
+      }
+      return [id, await this.load(id, decider)];
+    });
+    return new Map(await Promise.all(loaded));
+  }
+
   /** Reads backwards to the latest event that resets the state, then folds forwards from it. */
   private async loadFromTail<Command, Event extends DomainEvent, State>(
     streamId: string,
@@ -107,30 +141,35 @@ export class CommandHandler {
     resetsState: (event: Event) => boolean,
   ): Promise<LoadedStream<State>> {
     const tail: Event[] = [];
-    let revision: bigint | undefined;
-    let position: Position | undefined;
+    let newest: RecordedEvent | undefined;
     let before: bigint | undefined;
     for (let pageSize = 16; ; pageSize = Math.min(pageSize * 4, PAGE)) {
       if (before !== undefined && before < 0n) break;
       const page = await this.store.readStream(streamId, { direction: 'backwards', maxCount: pageSize, ...(before === undefined ? {} : { fromRevision: before }) });
-      if (revision === undefined && page.length > 0) {
-        revision = page[0]!.revision;
-        position = page[0]!.position;
-      }
-      let found = false;
-      for (const recorded of page) {
-        const event = this.codec.decode(recorded) as Event;
-        tail.push(event);
-        if (resetsState(event)) {
-          found = true;
-          break;
-        }
-      }
-      if (found || page.length < pageSize) break;
+      newest ??= page[0];
+      const found = this.tailOf(page, resetsState);
+      tail.push(...found.events);
+      if (found.complete || page.length < pageSize) break;
       before = page.at(-1)!.revision - 1n;
     }
-    const state = tail.reverse().reduce((s, e) => decider.evolve(s, e), decider.initialState());
-    return { state, revision, position };
+    return this.foldTail(newest ? [newest] : [], tail, decider);
+  }
+
+  /** The decoded events of a backwards page down to the first that resets the state, and whether there was one. */
+  private tailOf<Event extends DomainEvent>(page: readonly RecordedEvent[], resetsState: (event: Event) => boolean): { events: Event[]; complete: boolean } {
+    const events: Event[] = [];
+    for (const recorded of page) {
+      const event = this.codec.decode(recorded) as Event;
+      events.push(event);
+      if (resetsState(event)) return { events, complete: true };
+    }
+    return { events, complete: false };
+  }
+
+  /** The state after `tail` (newest first), at the revision of the newest event read. */
+  private foldTail<Command, Event extends DomainEvent, State>(page: readonly RecordedEvent[], tail: Event[], decider: Decider<Command, Event, State>): LoadedStream<State> {
+    const state = [...tail].reverse().reduce((s, e) => decider.evolve(s, e), decider.initialState());
+    return { state, revision: page[0]?.revision, position: page[0]?.position };
   }
 
   async handle<Command, Event extends DomainEvent, State>(options: HandleOptions<Command, Event, State>): Promise<CommandResult<State, Event>> {
@@ -138,7 +177,11 @@ export class CommandHandler {
     const attempts = options.expectedRevision === undefined ? (options.maxAttempts ?? 5) : 1;
     for (let attempt = 1; ; attempt++) {
       const loaded: LoadedStream<State> =
-        options.newStream && attempt === 1 ? { state: decider.initialState(), revision: undefined, position: undefined } : await this.load(streamId, decider);
+        attempt === 1 && options.loaded
+          ? options.loaded
+          : options.newStream && attempt === 1
+            ? { state: decider.initialState(), revision: undefined, position: undefined }
+            : await this.load(streamId, decider);
       // the command is built first: a builder that refuses the caller (404, 403) must win over
       // a 412, which would reveal that the resource exists
       const command = typeof options.command === 'function' ? (options.command as (state: State) => Command)(loaded.state) : options.command;

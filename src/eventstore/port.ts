@@ -72,6 +72,12 @@ export interface ReadStreamOptions {
   maxCount?: number;
 }
 
+export interface ReadStreamsOptions {
+  direction?: 'forwards' | 'backwards';
+  /** Events per stream, at most. */
+  maxCount: number;
+}
+
 export interface EventFilter {
   /** Stream categories, e.g. `post` for `post-…` streams. */
   categories?: readonly string[];
@@ -112,6 +118,12 @@ export interface EventStore {
   appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
   /** Events of one stream in revision order; an unknown stream reads as empty. */
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /**
+   * Optional: the first `maxCount` events of each of several streams (from the start, or
+   * from the end when backwards), in one round trip; a stream with none is absent from the
+   * map. Where an adapter lacks it, callers read the streams one by one.
+   */
+  readStreams?(streamIds: readonly string[], options: ReadStreamsOptions): Promise<Map<string, RecordedEvent[]>>;
   /** A page of the whole log in global order, never skipping a late-committing event. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   subscribe(options?: SubscribeOptions): Subscription;

@@ -8,6 +8,7 @@ import type {
   Position,
   ReadAllOptions,
   ReadStreamOptions,
+  ReadStreamsOptions,
   RecordedEvent,
   SubscribeOptions,
   Subscription,
@@ -59,6 +60,8 @@ export class PersonalDataEventStore implements EventStore {
   private readonly subjectOf: (streamId: string) => string | undefined;
   private readonly opened = new Map<string, string>();
   private readonly openedCacheSize: number;
+  /** Present when the adapter underneath has it. */
+  readonly readStreams?: (streamIds: readonly string[], options: ReadStreamsOptions) => Promise<Map<string, RecordedEvent[]>>;
 
   constructor(
     /** The adapter underneath: it only ever sees sealed groups. */
@@ -69,6 +72,14 @@ export class PersonalDataEventStore implements EventStore {
     this.personalFieldsOf = options.personalFieldsOf;
     this.subjectOf = options.subjectOf ?? userSubject;
     this.openedCacheSize = options.openedCacheSize ?? 10_000;
+    if (inner.readStreams) {
+      const readStreams = inner.readStreams.bind(inner);
+      this.readStreams = async (streamIds, readOptions) => {
+        const streams = await readStreams(streamIds, readOptions);
+        for (const [streamId, events] of streams) streams.set(streamId, await this.openAll(events));
+        return streams;
+      };
+    }
   }
 
   async appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {

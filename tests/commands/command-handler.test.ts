@@ -184,3 +184,71 @@ describe('CommandHandler loading from the tail', () => {
     expect(again.state.total).toBe(7);
   });
 });
+
+describe('CommandHandler loading many streams', () => {
+  type Mark = DomainEvent<'Marked', { value: number; resets: boolean }>;
+  const marks: Decider<{ type: 'Mark'; value: number }, Mark, { sum: number }> = {
+    initialState: () => ({ sum: 0 }),
+    decide: (command) => [{ type: 'Marked', data: { value: command.value, resets: false } }],
+    evolve: (state, event) => ({ sum: event.data.resets ? event.data.value : state.sum + event.data.value }),
+    resetsState: (event) => event.data.resets,
+  };
+  const append = (id: string, values: Array<[number, boolean]>) =>
+    store.appendToStream(id, values.map(([value, resets]) => ({ id: randomUUID(), type: 'Marked', data: { value, resets } })));
+
+  it('gives each stream the state load gives it, from one read of the store for the streams it covers', async () => {
+    const [resetAtEnd, resetEarly, noReset, empty] = [streamId(), streamId(), streamId(), streamId()];
+    await append(resetAtEnd, [[5, false], [7, true]]);
+    await append(resetEarly, Array.from({ length: 30 }, (_, i): [number, boolean] => [i, i === 3]));
+    await append(noReset, [[1, false], [2, false]]);
+    const ids = [resetAtEnd, resetEarly, noReset, empty, resetAtEnd];
+    const readStreams = jest.spyOn(store, 'readStreams');
+    const readStream = jest.spyOn(store, 'readStream');
+    try {
+      const loaded = await handler.loadMany(ids, marks);
+      expect(readStreams).toHaveBeenCalledTimes(1);
+      // only the stream whose resetting event lies beyond the tail read is loaded on its own
+      expect(new Set(readStream.mock.calls.map(([id]) => id))).toEqual(new Set([resetEarly]));
+      expect([...loaded.keys()]).toEqual([resetAtEnd, resetEarly, noReset, empty]);
+      for (const id of [resetAtEnd, resetEarly, noReset, empty]) expect(loaded.get(id)).toEqual(await handler.load(id, marks));
+    } finally {
+      readStreams.mockRestore();
+      readStream.mockRestore();
+    }
+  });
+
+  it('folds whole streams of a decider without resetting events, loading a stream longer than a page on its own', async () => {
+    const [short, long] = [streamId(), streamId()];
+    await store.appendToStream(short, [{ id: randomUUID(), type: 'Incremented', data: { by: 2 } }]);
+    for (let i = 0; i < 3; i++) await store.appendToStream(long, Array.from({ length: 4000 }, () => ({ id: randomUUID(), type: 'Incremented', data: { by: 1 } })));
+    const loaded = await handler.loadMany([short, long], counter);
+    expect(loaded.get(short)).toMatchObject({ state: { total: 2 }, revision: 0n });
+    expect(loaded.get(long)).toMatchObject({ state: { total: 12000 }, revision: 11999n });
+  });
+
+  it('reads stream by stream through a store without readStreams', async () => {
+    const id = streamId();
+    await store.appendToStream(id, [{ id: randomUUID(), type: 'Incremented', data: { by: 4 } }]);
+    // the same store, its readStreams hidden
+    const plain = new CommandHandler(Object.assign(Object.create(store) as PostgresEventStore, { readStreams: undefined }), codec);
+    expect((await plain.loadMany([id], counter)).get(id)).toMatchObject({ state: { total: 4 }, revision: 0n });
+  });
+
+  it('decides on the state it is given, and on a fresh read when the stream moved meanwhile', async () => {
+    const id = streamId();
+    await store.appendToStream(id, [{ id: randomUUID(), type: 'Incremented', data: { by: 1 } }]);
+    const loaded = (await handler.loadMany([id], counter)).get(id)!;
+    const readStream = jest.spyOn(store, 'readStream');
+    try {
+      const result = await handler.handle({ streamId: id, decider: counter, command: { type: 'Increment', by: 2 }, metadata, loaded });
+      expect(result.state.total).toBe(3);
+      expect(readStream).not.toHaveBeenCalled();
+    } finally {
+      readStream.mockRestore();
+    }
+    // the same (now stale) state again: the append conflicts and the command is decided on the stream as it is
+    const retried = await handler.handle({ streamId: id, decider: counter, command: { type: 'Increment', by: 5 }, metadata, loaded });
+    expect(retried.state.total).toBe(8);
+    expect(retried.revision).toBe(2n);
+  });
+});

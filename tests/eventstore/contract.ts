@@ -22,6 +22,8 @@ export interface ContractFactory {
    * stream is then not detected, and that one test is skipped with the reason in its name.
    */
   eventIdsUniqueAcrossStreams?: boolean;
+  /** False where the adapter has no `readStreams` (EventStoreDB): its callers read stream by stream. */
+  readsManyStreams?: boolean;
 }
 
 let counter = 0;
@@ -348,6 +350,28 @@ export function describeEventStoreContract(name: string, factory: ContractFactor
         await store.appendToStream(a, [newEvent()]);
         await store.appendToStream(b, [newEvent(), newEvent()]);
         expect((await store.readStream(a)).map((e) => e.streamId)).toEqual([a]);
+      });
+    });
+
+    describe('readStreams (optional)', () => {
+      const without = factory.readsManyStreams === false;
+      const supported = without ? it.skip : it;
+      const why = without ? ' (skipped: this adapter has no readStreams; its callers read stream by stream)' : '';
+
+      supported(`reads the first events of several streams in one call, forwards or backwards; an unknown stream is absent${why}`, async () => {
+        const [a, b, unknown] = [stream(), stream(), stream()];
+        await store.appendToStream(a, Array.from({ length: 5 }, (_, i) => newEvent('Happened', { i })));
+        await store.appendToStream(b, [newEvent('Happened', { i: 0 })]);
+        const revisions = (streams: Map<string, RecordedEvent[]>) => Object.fromEntries([...streams].map(([id, events]) => [id, events.map((e) => Number(e.revision))]));
+        expect(revisions(await store.readStreams!([a, b, unknown, a], { maxCount: 3 }))).toEqual({ [a]: [0, 1, 2], [b]: [0] });
+        expect(revisions(await store.readStreams!([b, a], { direction: 'backwards', maxCount: 2 }))).toEqual({ [a]: [4, 3], [b]: [0] });
+        const [event] = (await store.readStreams!([b], { maxCount: 1 })).get(b)!;
+        expect(event).toEqual((await store.readStream(b))[0]);
+        expect((await store.readStreams!([], { maxCount: 1 })).size).toBe(0);
+      });
+
+      supported(`refuses a stream id that is not <category>-<id>${why}`, async () => {
+        await expectRejection(store.readStreams!([stream(), 'nocategory'], { maxCount: 1 }), InvalidInput);
       });
     });
 

@@ -16,6 +16,7 @@ const SKIPPED = 'EventStoreDB contract suite skipped: EVENTSTORE_CONNECTION_STRI
 if (connectionString) {
   describeEventStoreContract('EventStoreDB', {
     eventIdsUniqueAcrossStreams: false,
+    readsManyStreams: false,
     async create(options = {}) {
       const open = () => new EventStoreDbEventStore({ connectionString, maxEventBytes: options.maxEventBytes, pollIntervalMs: 200 });
       return { store: open(), otherStore: async () => open() };

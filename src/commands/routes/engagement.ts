@@ -8,7 +8,7 @@ import { eventMetadata, sendCommandResult } from '../../http/command-response';
 import { routeJsonBody } from '../../http/json-body';
 import { z } from '../../http/openapi';
 import { isoTime, pathId } from '../../http/validation';
-import { loadInWorkspace } from '../load-in-workspace';
+import { assertInWorkspace } from '../load-in-workspace';
 import { accessWorkspace } from '../workspace-access';
 import type { RouteGroup } from '.';
 
@@ -44,11 +44,21 @@ export const engagementRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
       await accessWorkspace(deps.commands, principal, workspaceId, 'engagement:record');
       assertNotAhead(body.snapshots, deps.now().getTime() + MAX_CLOCK_SKEW_MS);
       // every post is checked before anything is appended: a batch naming an unknown post changes nothing
-      const batches = await Promise.all(
-        [...groupByPost(body.snapshots)].map(async ([postId, snapshots]) => {
-          const { state: post } = await loadInWorkspace(deps.commands, `post-${postId}`, postDecider, workspaceId, `The post ${postId}`);
-          return { postId, accountId: post.accountId, snapshots };
-        }),
+      const byPost = groupByPost(body.snapshots);
+      const postIds = [...byPost.keys()];
+      // the posts in one read of the log, then the engagement streams in another (not one read per stream)
+      const posts = await deps.commands.loadMany(
+        postIds.map((postId) => `post-${postId}`),
+        postDecider,
+      );
+      const batches = postIds.map((postId) => {
+        const { state: post } = posts.get(`post-${postId}`)!;
+        assertInWorkspace(post, workspaceId, `The post ${postId}`);
+        return { postId, accountId: post.accountId, snapshots: byPost.get(postId)! };
+      });
+      const streams = await deps.commands.loadMany(
+        postIds.map((postId) => `engagement-${postId}`),
+        engagementDecider,
       );
       const metadata = eventMetadata(req, { workspaceId });
       // one append per post, concurrently (the event store commits them together); should one fail,
@@ -60,6 +70,8 @@ export const engagementRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
             decider: engagementDecider,
             command: { type: 'RecordEngagementSnapshots', workspaceId, ...batch },
             metadata,
+            // decided on the state just read; a concurrent writer makes the append fail and the handler read again
+            loaded: streams.get(`engagement-${batch.postId}`),
           }),
         ),
       );

@@ -13,6 +13,7 @@ import type {
   Position,
   ReadAllOptions,
   ReadStreamOptions,
+  ReadStreamsOptions,
   RecordedEvent,
   SubscribeOptions,
   Subscription,
@@ -112,6 +113,30 @@ export class PostgresEventStore implements EventStore {
       rowMode: 'array',
     });
     return rows.map(toRecorded);
+  }
+
+  async readStreams(streamIds: readonly string[], options: ReadStreamsOptions): Promise<Map<string, RecordedEvent[]>> {
+    const invalid = streamIds.find((id) => !isValidStreamId(id));
+    if (invalid !== undefined) throw new InvalidInput('streamId', `"${String(invalid).slice(0, 80)}" is not <category>-<id>`);
+    const limit = checkCount(options.maxCount);
+    const order = options.direction === 'backwards' ? 'desc' : 'asc';
+    const streams = new Map<string, RecordedEvent[]>();
+    if (streamIds.length === 0) return streams;
+    // one index range per stream (stream_id, revision), in one statement
+    const { rows } = await this.pool.query<EventRow>({
+      text: `select e.* from unnest($1::text[]) with ordinality as s(id, n)
+             cross join lateral (select ${COLUMNS} from pl_events where stream_id = s.id order by revision ${order} limit $2) e
+             order by s.n, e.revision ${order}`,
+      values: [[...new Set(streamIds)], limit],
+      rowMode: 'array',
+    });
+    for (const row of rows) {
+      const event = toRecorded(row);
+      const events = streams.get(event.streamId);
+      if (events) events.push(event);
+      else streams.set(event.streamId, [event]);
+    }
+    return streams;
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {

@@ -62,6 +62,24 @@ describe('POST /v1/workspaces/{ws}/engagement', () => {
     expect(repeated!.data).toMatchObject({ counted: false, delta: metrics(0) });
   });
 
+  it('counts each snapshot once when batches for the same posts race, and after a long run of repeats', async () => {
+    const [a, b] = await Promise.all([newPost(), newPost()]);
+    // a run of repeats longer than the tail a batch reads at once: the state is read further back
+    const first = snapshot(a, 30, 1);
+    await api.http.post(engagement(ws.id)).set(collector).send({ snapshots: [first, ...Array.from({ length: 9 }, () => first)] }).expect(202);
+    // batches at once, each a newer snapshot of both posts: appends decided on a state that moved meanwhile are decided again
+    const batches = Array.from({ length: 6 }, (_, i) => ({ snapshots: [snapshot(a, 20 - i, 10 + i), snapshot(b, 20 - i, 10 + i)] }));
+    const responses = await Promise.all(batches.map((body) => api.http.post(engagement(ws.id)).set(collector).send(body)));
+    // a writer that keeps losing the race gives up with 409 (retryable) after a few attempts
+    expect(responses.every((r) => r.status === 202 || r.status === 409)).toBe(true);
+    expect(responses.filter((r) => r.status === 202).length).toBeGreaterThan(1);
+    for (const postId of [a, b]) {
+      const counted = (await api.store.readStream(`engagement-${postId}`)).map((e) => e.data as { counted: boolean; delta: EngagementMetrics; metrics: EngagementMetrics }).filter((d) => d.counted);
+      // the deltas of what counted add up to the latest total: nothing counted twice
+      expect(counted.reduce((sum, d) => sum + d.delta.likes, 0)).toBe(counted.at(-1)!.metrics.likes);
+    }
+  });
+
   it('accepts 1000 snapshots across 50 posts, one stream per post', async () => {
     const posts = await Promise.all(Array.from({ length: 50 }, newPost));
     const snapshots = Array.from({ length: 1000 }, (_, i) => snapshot(posts[i % 50]!, 1 + Math.floor(i / 50), 1000 - i));
