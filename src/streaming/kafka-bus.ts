@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { type Admin, type IHeaders, Kafka, type Message, type LogEntry, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { type Admin, type IHeaders, Kafka, type Message, type LogEntry, logLevel } from 'kafkajs';
 import type { Logger } from '../platform/logger';
 import type { BusMessage, ConsumedMessage, ConsumeOptions, Consumer, MessageBus } from './bus';
+import { ThreadedProducer } from './kafka-producer-thread';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -42,9 +43,9 @@ function logCreator(logger: Logger | undefined) {
 /**
  * The message bus on Apache Kafka (kafkajs).
  *
- * - Producer: idempotent, `acks: -1` (all in-sync replicas), one request in flight, so a
+ * - Producer: on a thread of its own ({@link ThreadedProducer}); idempotent, `acks: -1` (all in-sync replicas), one request in flight, so a
  *   retried send cannot reorder or duplicate within a partition; keys are partitioned by
- *   Kafka's default partitioner (murmur2), like the Java clients.
+ *   Kafka's default partitioner (murmur2), like the Java clients ({@link keyPartitioner}).
  * - Topics are created on first use when missing, with `partitions` partitions.
  * - A consumer with a group commits a message's offset only after its handler resolved; a
  *   rejected message is retried in place (heartbeats continue) until it succeeds or the
@@ -70,7 +71,7 @@ export class KafkaBus implements MessageBus {
   private readonly retryMs: number;
   private readonly maxRetryMs: number;
   private readonly joinTimeoutMs: number;
-  private producer?: Promise<Producer>;
+  private readonly producer: ThreadedProducer;
   private admin?: Promise<Admin>;
   /** Topics known to exist (created or seen), so `publish` asks the cluster once per topic. */
   private readonly known = new Map<string, Promise<void>>();
@@ -93,9 +94,9 @@ export class KafkaBus implements MessageBus {
       logLevel: logLevel.WARN,
       logCreator: logCreator(options.logger),
     });
+    this.producer = new ThreadedProducer({ brokers: options.brokers, clientId: this.clientId, connectionTimeout: 3000, retry: RETRY }, options.logger);
   }
 
-  /** Resolves once the broker acknowledged every message (acks -1); rejects after kafkajs's retries. */
   /**
    * Resolves once the broker acknowledged every message (acks -1); rejects after kafkajs's
    * retries. Publishes made while a request is in flight go together in the next request
@@ -117,12 +118,13 @@ export class KafkaBus implements MessageBus {
     const entries = this.queued.splice(0);
     const byTopic = new Map<string, Message[]>();
     for (const { topic, messages } of entries) {
-      const list = byTopic.get(topic) ?? [];
-      for (const m of messages) list.push({ key: m.key, value: m.value, headers: m.headers });
-      byTopic.set(topic, list);
+      // a BusMessage is a kafkajs Message as it is (kafkajs copies what it changes)
+      const list = byTopic.get(topic);
+      if (list) for (const m of messages) list.push(m);
+      else byTopic.set(topic, messages.slice());
     }
-    this.inFlight = this.connectedProducer()
-      .then((producer) => producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }))
+    this.inFlight = this.producer
+      .send([...byTopic].map(([topic, messages]) => ({ topic, messages })))
       .then(
         () => {
           for (const entry of entries) entry.resolve();
@@ -198,11 +200,9 @@ export class KafkaBus implements MessageBus {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.consumers].map((c) => c.stop()));
-    const producer = this.producer;
     const admin = this.admin;
-    this.producer = undefined;
     this.admin = undefined;
-    await Promise.allSettled([producer?.then((p) => p.disconnect()), admin?.then((a) => a.disconnect())]);
+    await Promise.allSettled([this.producer.close(), admin?.then((a) => a.disconnect())]);
   }
 
   /** Creates the topic with the configured partitions if it does not exist; asked once per topic unless it fails. */
@@ -247,23 +247,6 @@ export class KafkaBus implements MessageBus {
         await heartbeat().catch(() => undefined);
       }
     }
-  }
-
-  private connectedProducer(): Promise<Producer> {
-    if (!this.producer) {
-      const producer = this.kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        retry: RETRY,
-        createPartitioner: Partitioners.DefaultPartitioner,
-      });
-      const connected = producer.connect().then(() => producer);
-      this.producer = connected;
-      connected.catch(() => {
-        if (this.producer === connected) this.producer = undefined;
-      });
-    }
-    return this.producer;
   }
 
   private connectedAdmin(): Promise<Admin> {
