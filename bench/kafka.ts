@@ -46,13 +46,13 @@ const LAG_SECONDS = Math.max(5, Math.round(20 * SCALE));
 const WARMUP_MS = 2000;
 const logger = createLogger('warn');
 
-interface Schema {
+export interface Schema {
   name: string;
   url: string;
   drop(): Promise<void>;
 }
 
-async function freshSchema(base: string): Promise<Schema> {
+export async function freshSchema(base: string): Promise<Schema> {
   const name = `bench_kafka_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: base });
   await admin.connect();
@@ -84,7 +84,7 @@ function progress(line: string): void {
 }
 
 /** Appends `count` events over `streams` streams of three categories, in batches of 100 per stream. */
-async function preload(store: PostgresEventStore, prefix: string, count: number): Promise<void> {
+export async function preload(store: PostgresEventStore, prefix: string, count: number): Promise<void> {
   const categories = ['post', 'comment', 'generation'].map((c) => `${prefix}${c}`);
   const perAppend = 100;
   let written = 0;
