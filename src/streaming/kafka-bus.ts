@@ -79,6 +79,8 @@ export class KafkaBus implements MessageBus {
   /** Publishes waiting for the request in flight to end. */
   private readonly queued: { topic: string; messages: readonly BusMessage[]; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private inFlight: Promise<void> | undefined;
+  private sendScheduled = false;
+  private producerStarted = false;
   private closed = false;
 
   constructor(private readonly options: KafkaBusOptions) {
@@ -99,15 +101,33 @@ export class KafkaBus implements MessageBus {
 
   /**
    * Resolves once the broker acknowledged every message (acks -1); rejects after kafkajs's
-   * retries. Publishes made while a request is in flight go together in the next request
-   * (one produce request for all their topics), in the order they were made.
+   * retries. Publishes made in the same turn, or while a request is in flight, go together in
+   * one request (one produce request for all their topics), in the order they were made.
    */
   async publish(topic: string, messages: readonly BusMessage[]): Promise<void> {
     if (this.closed) throw new Error('the message bus is closed');
     if (messages.length === 0) return;
+    // the producer's thread starts and connects while the topic is looked up
+    if (!this.producerStarted) {
+      this.producerStarted = true;
+      this.producer.connect().catch(() => undefined);
+    }
     await this.ensureTopic(topic);
     await new Promise<void>((resolve, reject) => {
       this.queued.push({ topic, messages, resolve, reject });
+      this.scheduleSend();
+    });
+  }
+
+  /**
+   * Sends at the end of this turn: publishes made together (the relay publishes each topic of
+   * a batch at once) go in one request rather than the first alone and the rest after its ack.
+   */
+  private scheduleSend(): void {
+    if (this.sendScheduled) return;
+    this.sendScheduled = true;
+    queueMicrotask(() => {
+      this.sendScheduled = false;
       this.sendQueued();
     });
   }

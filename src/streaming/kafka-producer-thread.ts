@@ -24,7 +24,7 @@ export class ProducerError extends Error {
   }
 }
 
-type Request = { kind: 'send'; id: number; topicMessages: TopicMessages[] } | { kind: 'close'; id: number };
+type Request = { kind: 'send'; id: number; topicMessages: TopicMessages[] } | { kind: 'connect'; id: number } | { kind: 'close'; id: number };
 type Reply =
   | { kind: 'done'; id: number }
   | { kind: 'failed'; id: number; error: { name: string; message: string; retriable: boolean } }
@@ -78,7 +78,7 @@ export function serveProducer(port: MessagePort, settings: ProducerSettings): vo
     // a bad setting throws at once: answered as a failed send too, not left to kill the thread
     Promise.resolve()
       .then(connected)
-      .then((p) => p.sendBatch({ acks: -1, topicMessages: request.topicMessages }))
+      .then((p) => (request.kind === 'send' ? p.sendBatch({ acks: -1, topicMessages: request.topicMessages }) : undefined))
       .then(
         () => post({ kind: 'done', id: request.id }),
         (error: unknown) => {
@@ -118,6 +118,11 @@ export class ThreadedProducer {
     return this.request((id) => ({ kind: 'send', id, topicMessages }));
   }
 
+  /** Starts the thread and connects the producer now rather than at the first send. */
+  connect(): Promise<void> {
+    return this.request((id) => ({ kind: 'connect', id }));
+  }
+
   /** Disconnects the producer and ends the thread. */
   async close(): Promise<void> {
     const worker = this.worker;
@@ -132,6 +137,8 @@ export class ThreadedProducer {
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
+      // the thread keeps the process alive only while something waits for it
+      if (this.pending.size === 1) worker.ref();
       worker.postMessage(make(id));
     });
   }
@@ -147,6 +154,7 @@ export class ThreadedProducer {
       }
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
       if (reply.kind === 'done') waiting?.resolve();
       else waiting?.reject(new ProducerError(reply.error.message, reply.error.name, reply.error.retriable));
     });

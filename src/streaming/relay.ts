@@ -1,10 +1,19 @@
 import type { ClientConfig, Pool } from 'pg';
-import type { EventStore, Position, RecordedEvent, Subscription } from '../eventstore/port';
+import type { EventStore, Position, Subscription } from '../eventstore/port';
 import type { Logger } from '../platform/logger';
 import { Pause, runWhileLeading, SessionLock } from '../platform/session-lock';
 import type { BusMessage, MessageBus } from './bus';
 import { advanceRelayCheckpoint, loadRelayCheckpoint } from './relay-checkpoint';
-import { type OutboundMessage, toOutboundMessage } from './relay-message';
+import { toOutboundMessage } from './relay-message';
+
+/** An event ready to publish: built as it is read, while the batch before it is in flight. */
+interface Outgoing {
+  topic: string;
+  message: BusMessage;
+  position: Position;
+  /** {@link sizeOf} the message. */
+  bytes: number;
+}
 
 export interface RelayOptions {
   store: EventStore;
@@ -127,14 +136,14 @@ export class Relay {
 
     // One send in flight at a time; what arrives meanwhile goes in the next one (up to a batch),
     // so under a steady trickle each round trip carries everything that is waiting.
-    let batch: RecordedEvent[] = [];
+    let batch: Outgoing[] = [];
     let inFlight: Promise<void> | undefined;
     let failure: unknown;
     const send = (): void => {
       if (inFlight || batch.length === 0 || failure !== undefined) return;
-      const events = batch;
+      const outgoing = batch;
       batch = [];
-      inFlight = this.sendWithRetries(events).then(
+      inFlight = this.sendWithRetries(outgoing).then(
         () => {
           inFlight = undefined;
           send();
@@ -157,7 +166,8 @@ export class Relay {
       if (this.stopped) return;
       for await (const event of subscription) {
         if (this.stopped || failure !== undefined) break;
-        batch.push(event);
+        const { topic, message } = toOutboundMessage(event);
+        batch.push({ topic, message, position: event.position, bytes: sizeOf(message) });
         if (batch.length >= this.batchSize) {
           // a full batch waits for the one in flight (whose end sends it): memory stays at two batches
           if (inFlight) await inFlight;
@@ -175,24 +185,23 @@ export class Relay {
   }
 
   /** Publishes the events in log order, in requests of at most `maxBatchBytes`, each checkpointed once acknowledged. */
-  private async sendWithRetries(events: RecordedEvent[]): Promise<void> {
-    let chunk: (OutboundMessage & { position: Position })[] = [];
+  private async sendWithRetries(outgoing: readonly Outgoing[]): Promise<void> {
+    let start = 0;
     let bytes = 0;
-    for (const event of events) {
-      const outbound = toOutboundMessage(event);
-      const size = sizeOf(outbound.message);
-      if (chunk.length > 0 && bytes + size > this.maxBatchBytes) {
-        await this.publishAndCheckpoint(chunk);
-        chunk = [];
+    for (let i = 0; i < outgoing.length; i += 1) {
+      const size = outgoing[i]!.bytes;
+      if (i > start && bytes + size > this.maxBatchBytes) {
+        await this.publishAndCheckpoint(outgoing.slice(start, i));
+        start = i;
         bytes = 0;
       }
-      chunk.push({ ...outbound, position: event.position });
       bytes += size;
     }
-    await this.publishAndCheckpoint(chunk);
+    await this.publishAndCheckpoint(start === 0 ? outgoing : outgoing.slice(start));
   }
 
-  private async publishAndCheckpoint(chunk: readonly (OutboundMessage & { position: Position })[]): Promise<void> {
+  /** Publishes the chunk (retrying until the bus acknowledges it), then moves the checkpoint to its last event. */
+  private async publishAndCheckpoint(chunk: readonly Outgoing[]): Promise<void> {
     const byTopic = new Map<string, BusMessage[]>();
     for (const { topic, message } of chunk) {
       const messages = byTopic.get(topic);
@@ -231,12 +240,11 @@ export class Relay {
     this.checkpointValue = last;
     this.published += chunk.length;
   }
-
 }
 
 /** Bytes a message takes on the wire, near enough: key, value and headers. */
 function sizeOf(message: BusMessage): number {
   let size = Buffer.byteLength(message.key) + Buffer.byteLength(message.value);
-  for (const [name, value] of Object.entries(message.headers)) size += name.length + Buffer.byteLength(value);
+  for (const name in message.headers) size += name.length + Buffer.byteLength(message.headers[name]!);
   return size;
 }
