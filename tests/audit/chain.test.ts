@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { canonicalEvent, canonicalJson } from '../../src/audit/canonical';
 import { GENESIS_LINK, nextLink } from '../../src/audit/chain';
-import { verifyChain } from '../../src/audit/verify';
-import type { RecordedEvent } from '../../src/eventstore/port';
+import { verifyChain, type VerifyOptions, type VerifyResult } from '../../src/audit/verify';
+import type { EventStore, RecordedEvent } from '../../src/eventstore/port';
 import { chainedLog, type ChainedLog } from './support';
 
 describe('canonical encoding', () => {
@@ -41,7 +41,28 @@ describe('canonical encoding', () => {
   });
 });
 
-describe('chain verification against the PostgreSQL tables', () => {
+/** The store behind the port only: not a PostgresEventStore, so verification reads it as it would EventStoreDB. */
+function portOnly(store: EventStore): EventStore {
+  return {
+    appendToStream: (...args) => store.appendToStream(...args),
+    readStream: (...args) => store.readStream(...args),
+    readAll: (...args) => store.readAll(...args),
+    subscribe: (...args) => store.subscribe(...args),
+    headPosition: () => store.headPosition(),
+    ping: () => store.ping(),
+    close: () => store.close(),
+  };
+}
+
+type Verify = (log: ChainedLog, options?: VerifyOptions) => Promise<VerifyResult>;
+
+const modes: [string, Verify][] = [
+  ['pl_events read as text, in this thread', (log, options) => verifyChain(log.store, log.pool, { ...options, parallel: 1 })],
+  ['the EventStore port (any adapter)', (log, options) => verifyChain(portOnly(log.store), log.pool, options)],
+  ['three ranges in worker threads', (log, options) => verifyChain(log.store, log.pool, { ...options, parallel: 3, minRangePositions: 1 })],
+];
+
+describe.each(modes)('chain verification against the PostgreSQL tables: %s', (_mode, verify) => {
   let log: ChainedLog;
   beforeEach(async () => {
     log = await chainedLog('auditchain');
@@ -50,37 +71,37 @@ describe('chain verification against the PostgreSQL tables', () => {
   afterEach(() => log.close());
 
   it('passes on a clean log and names the head', async () => {
-    const result = await verifyChain(log.store, log.pool, { pageSize: 7 });
+    const result = await verify(log, { pageSize: 7 });
     const { rows } = await log.pool.query<{ link: string }>('select link from pl_audit_chain where position = 20');
     expect(result).toEqual({ ok: true, checked: 20, head: { position: '20', link: rows[0]!.link } });
   });
 
   it('finds a modified event at its position', async () => {
     await log.pool.query(`update pl_events set data = jsonb_set(data, '{n}', '999') where position = 7`);
-    expect(await verifyChain(log.store, log.pool, { pageSize: 4 })).toMatchObject({ ok: false, checked: 6, firstBadPosition: '7' });
+    expect(await verify(log, { pageSize: 4 })).toMatchObject({ ok: false, checked: 6, firstBadPosition: '7' });
   });
 
   it('finds a change to the metadata or the time of an event', async () => {
     await log.pool.query(`update pl_events set metadata = metadata || '{"correlationId":"forged"}' where position = 12`);
-    expect(await verifyChain(log.store, log.pool)).toMatchObject({ ok: false, firstBadPosition: '12' });
+    expect(await verify(log)).toMatchObject({ ok: false, firstBadPosition: '12' });
     await log.pool.query(`update pl_events set metadata = metadata || '{"correlationId":"c-3"}' where position = 12`);
-    expect(await verifyChain(log.store, log.pool)).toMatchObject({ ok: true, checked: 20 });
+    expect(await verify(log)).toMatchObject({ ok: true, checked: 20 });
     await log.pool.query(`update pl_events set occurred_at = occurred_at - interval '1 day' where position = 3`);
-    expect(await verifyChain(log.store, log.pool)).toMatchObject({ ok: false, checked: 2, firstBadPosition: '3' });
+    expect(await verify(log)).toMatchObject({ ok: false, checked: 2, firstBadPosition: '3' });
   });
 
   it('finds a deleted event at its position, in the middle and at the end', async () => {
     await log.pool.query('delete from pl_events where position = 9');
-    expect(await verifyChain(log.store, log.pool, { pageSize: 5 })).toMatchObject({ ok: false, checked: 8, firstBadPosition: '9' });
+    expect(await verify(log, { pageSize: 5 })).toMatchObject({ ok: false, checked: 8, firstBadPosition: '9' });
     await log.pool.query('delete from pl_events where position >= 9');
-    expect(await verifyChain(log.store, log.pool)).toMatchObject({ ok: false, checked: 8, firstBadPosition: '9' });
+    expect(await verify(log)).toMatchObject({ ok: false, checked: 8, firstBadPosition: '9' });
   });
 
   it('finds a deleted event whose gap was closed by renumbering the rest', async () => {
     await log.pool.query('delete from pl_events where position = 9');
     await log.pool.query('update pl_events set position = -(position - 1) where position > 9');
     await log.pool.query('update pl_events set position = -position where position < 0');
-    expect(await verifyChain(log.store, log.pool)).toMatchObject({ ok: false, checked: 8, firstBadPosition: '9' });
+    expect(await verify(log)).toMatchObject({ ok: false, checked: 8, firstBadPosition: '9' });
   });
 
   it('finds an inserted event at its position', async () => {
@@ -91,23 +112,23 @@ describe('chain verification against the PostgreSQL tables', () => {
       `insert into pl_events (position, event_id, stream_id, category, revision, type, schema_version, occurred_at, data, metadata)
        values (5, gen_random_uuid(), 'post-forged', 'post', 0, 'Ticked', 1, now(), '{"n": -1}', '{}')`,
     );
-    expect(await verifyChain(log.store, log.pool)).toMatchObject({ ok: false, checked: 4, firstBadPosition: '5' });
+    expect(await verify(log)).toMatchObject({ ok: false, checked: 4, firstBadPosition: '5' });
   });
 
   it('finds an event inserted into a gap that the chain does not know', async () => {
     await log.pool.query('delete from pl_audit_chain where position > 10');
     await log.pool.query('delete from pl_audit_chain where position = 4');
     // the chain now skips 4: the log has an event there that was never chained
-    expect(await verifyChain(log.store, log.pool)).toMatchObject({ ok: false, checked: 3, firstBadPosition: '4' });
+    expect(await verify(log)).toMatchObject({ ok: false, checked: 3, firstBadPosition: '4' });
   });
 
   it('judges only what the chain has reached, then the rest once chained', async () => {
     await log.fill(5);
     await log.pool.query('delete from pl_audit_chain where position > 22');
     await log.pool.query(`update pl_projection_checkpoints set position = 22`);
-    expect(await verifyChain(log.store, log.pool)).toMatchObject({ ok: true, checked: 22, head: { position: '22' } });
+    expect(await verify(log)).toMatchObject({ ok: true, checked: 22, head: { position: '22' } });
     await log.chainUp();
-    expect(await verifyChain(log.store, log.pool)).toMatchObject({ ok: true, checked: 25 });
+    expect(await verify(log)).toMatchObject({ ok: true, checked: 25 });
   });
 });
 

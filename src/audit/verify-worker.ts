@@ -1,0 +1,54 @@
+/**
+ * A worker thread of `verifyChain` (verify.ts): verifies one range of the chain over two
+ * connections of its own and posts
+ * `{ kind: 'progress', checked, position }` after each page, then `{ kind: 'result', result }`.
+ * Kept to what that needs (pg, the encoding, the range check), so a worker starts fast.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Client, type PoolConfig } from 'pg';
+import { postgresCanonicalLog } from './canonical-log';
+import { verifyRange } from './verify-range';
+
+/** What verify.ts hands a worker. Positions are decimal strings: a bigint does not cross threads in every Node. */
+export interface VerifyWorkerData {
+  connection: PoolConfig;
+  after?: string;
+  to: string;
+  startLink: string;
+  pageSize: number;
+}
+
+async function connect(connection: PoolConfig): Promise<Client> {
+  const client = new Client(connection);
+  await client.connect();
+  // timestamps in UTC take the encoder's fast path (any zone gives the same encoding)
+  await client.query("set time zone 'UTC'");
+  return client;
+}
+
+async function run(data: VerifyWorkerData): Promise<void> {
+  // one connection reads the log while the other reads the chain
+  const events = await connect(data.connection);
+  const chain = await connect(data.connection).catch(async (error: unknown) => {
+    await events.end();
+    throw error;
+  });
+  try {
+    const result = await verifyRange(
+      postgresCanonicalLog(events),
+      chain,
+      { after: data.after === undefined ? undefined : BigInt(data.after), to: BigInt(data.to), startLink: data.startLink },
+      { pageSize: data.pageSize, onProgress: (checked, position) => parentPort!.postMessage({ kind: 'progress', checked, position: position.toString() }) },
+    );
+    parentPort!.postMessage({ kind: 'result', result });
+  } finally {
+    await Promise.all([events.end(), chain.end()]);
+  }
+}
+
+void run(workerData as VerifyWorkerData).catch((error: unknown) => {
+  // thrown from here it reaches the parent as the worker's 'error' event
+  setImmediate(() => {
+    throw error;
+  });
+});
