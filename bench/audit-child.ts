@@ -1,14 +1,13 @@
 /**
  * A child process of the audit benchmark, so that its peak RSS is its own:
- * - `verify <url>`: recomputes the chain once and prints `{events, seconds, maxRssMiB}`;
- * - `serve <url>`: serves the API on a free port, prints `{port, token}`, then on a line
- *   `stop` on stdin prints `{maxRssMiB}` and exits.
+ * `serve <url> <data dir>` serves the API on a free port, prints `{port, token}`, then on a line
+ * `stop` on stdin prints `{maxRssMiB, cpuUs}` and exits, by itself: nothing may be left holding
+ * it. (Verification runs in audit-verify-child.ts, which loads none of the API.)
  */
 import { createInterface } from 'node:readline';
 import http from 'node:http';
 import { once } from 'node:events';
 import { Pool } from 'pg';
-import { verifyChain } from '../src/audit/verify';
 import { changePlatformRole } from '../src/cli/users';
 import { PostgresEventStore } from '../src/eventstore/postgres/store';
 import { buildApi } from '../src/http/api';
@@ -26,64 +25,55 @@ const cpuUs = () => {
 
 async function main(): Promise<void> {
   const [mode, url, dataDir] = process.argv.slice(2);
-  if ((mode !== 'verify' && mode !== 'serve') || !url || !dataDir) throw new Error('usage: audit-child.ts verify|serve <database url> <data dir>');
+  if (mode !== 'serve' || !url || !dataDir) throw new Error('usage: audit-child.ts serve <database url> <data dir>');
   const pool = new Pool({ connectionString: url, max: 10 });
   const rawStore = new PostgresEventStore({ connection: { connectionString: url }, pool });
-  if (mode === 'verify') {
-    const started = process.hrtime.bigint();
-    const cpuBefore = cpuUs();
-    const result = await verifyChain(rawStore, pool);
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const cpuPerEventUs = (cpuUs() - cpuBefore) / result.checked;
-    if (!result.ok) throw new Error(`the chain did not verify: ${JSON.stringify(result)}`);
-    process.stdout.write(`${JSON.stringify({ events: result.checked, seconds, cpuPerEventUs, maxRssMiB: maxRssMiB() })}\n`);
-  } else {
-    const logger = createLogger('silent');
-    // as the service runs it: the export reads through the store that opens personal data
-    const { store, personKeys } = await sealPersonalData(rawStore, { pool, dataDir, keyCacheSize: 10_000, keyCacheTtlMs: 60_000 });
-    const assembly = await buildApi({
-      config: {
-        auth: { issuer: 'bench', audience: 'bench', accessTokenTtlSeconds: 3600, refreshTokenTtlDays: 1 },
-        dataDir,
-        rateLimits: { windowMs: 60_000, credentials: 1000, webhook: 1000, api: 100_000 },
-      },
-      pool,
-      store,
-      rawStore,
-      personKeys,
-      logger,
-      webhookSecret: 'x'.repeat(32),
-    });
-    const app = createApp({ logger, metrics: createMetrics(), readinessChecks: [], routes: [assembly.router], corsOrigins: [] });
-    const server = http.createServer(app).listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as { port: number };
-    const email = `analyst-${process.pid}-${Date.now()}@example.com`;
-    const registered = await fetch(`http://127.0.0.1:${port}/v1/auth/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: 'correct horse battery staple', displayName: 'Bench analyst' }),
-    });
-    const { accessToken } = (await registered.json()) as { accessToken: string };
-    await changePlatformRole(store, pool, { action: 'grant-role', email, role: 'analyst' });
-    process.stdout.write(`${JSON.stringify({ port, token: accessToken })}\n`);
-    const cpuBefore = cpuUs();
-    for await (const line of createInterface({ input: process.stdin })) {
-      if (line.trim() === 'stop') break;
-    }
-    process.stdout.write(`${JSON.stringify({ maxRssMiB: maxRssMiB(), cpuUs: cpuUs() - cpuBefore })}\n`);
-    server.close();
-    await assembly.close();
+  const logger = createLogger('silent');
+  // as the service runs it: the export reads through the store that opens personal data
+  const { store, personKeys } = await sealPersonalData(rawStore, { pool, dataDir, keyCacheSize: 10_000, keyCacheTtlMs: 60_000 });
+  const assembly = await buildApi({
+    config: {
+      auth: { issuer: 'bench', audience: 'bench', accessTokenTtlSeconds: 3600, refreshTokenTtlDays: 1 },
+      dataDir,
+      rateLimits: { windowMs: 60_000, credentials: 1000, webhook: 1000, api: 100_000 },
+    },
+    pool,
+    store,
+    rawStore,
+    personKeys,
+    logger,
+    webhookSecret: 'x'.repeat(32),
+  });
+  const app = createApp({ logger, metrics: createMetrics(), readinessChecks: [], routes: [assembly.router], corsOrigins: [] });
+  const server = http.createServer(app).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  const email = `analyst-${process.pid}-${Date.now()}@example.com`;
+  const registered = await fetch(`http://127.0.0.1:${port}/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: 'correct horse battery staple', displayName: 'Bench analyst' }),
+  });
+  const { accessToken } = (await registered.json()) as { accessToken: string };
+  await changePlatformRole(store, pool, { action: 'grant-role', email, role: 'analyst' });
+  process.stdout.write(`${JSON.stringify({ port, token: accessToken })}\n`);
+  // what the process had reached before the export: the API, one registration (argon2id), the role change
+  const readyMiB = maxRssMiB();
+  const cpuBefore = cpuUs();
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line.trim() === 'stop') break;
   }
+  // leaving the loop closes the interface but leaves stdin flowing, and a flowing pipe keeps
+  // the process alive: this, not a timer of the API, is what kept this child from exiting
+  process.stdin.destroy();
+  process.stdout.write(`${JSON.stringify({ maxRssMiB: maxRssMiB(), readyMiB, cpuUs: cpuUs() - cpuBefore })}\n`);
+  server.close();
+  await assembly.close();
   await rawStore.close();
   await pool.end();
 }
 
-main()
-  // exit when done: the benchmark waits for this process's exit, and a handle left open by the
-  // serving side (found here: nothing but a timer, no socket) must not hang the whole run
-  .then(() => process.exit(0))
-  .catch((error: unknown) => {
-    process.stderr.write(`${String(error instanceof Error ? error.stack : error)}\n`);
-    process.exit(1);
-  });
+main().catch((error: unknown) => {
+  process.stderr.write(`${String(error instanceof Error ? error.stack : error)}\n`);
+  process.exit(1);
+});

@@ -6,6 +6,7 @@
  * The log is filled by bulk INSERTs (this benchmark only) and chained by the chain projection's own code.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
 import http from 'node:http';
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -71,11 +72,34 @@ async function chain(store: PostgresEventStore, pool: Pool): Promise<void> {
   }
 }
 
+/**
+ * Migrates a fresh database as `postledger migrate` would, fills its log with EVENTS events and
+ * chains them. Exported so that a database can be prepared once and reused through
+ * AUDIT_BENCH_DATABASE_URL.
+ */
+export async function prepareAuditDatabase(url: string): Promise<void> {
+  const pool = new Pool({ connectionString: url, max: 4 });
+  const store = new PostgresEventStore({ connection: { connectionString: url }, pool });
+  try {
+    await store.migrate();
+    // every table the service has, as `postledger migrate` makes them
+    await migrate(pool, [...authMigrations, ...idempotencyMigrations, ...projectionMigrations, ...relayMigrations, ...personKeyMigrations]);
+    log(`audit benchmark: ${EVENTS.toLocaleString('en')} events in ${redactUrl(url)}`);
+    await fill(pool);
+    await chain(store, pool);
+    await pool.query('analyze pl_audit_chain');
+  } finally {
+    await store.close();
+    await pool.end();
+  }
+}
+
 /** One DATA_DIR for every child: the personal-data master key there opens what earlier runs sealed. */
 const dataDir = mkdtempSync(path.join(tmpdir(), 'postledger-bench-audit-'));
 
 function child(mode: 'verify' | 'serve', url: string): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'audit-child.ts'), mode, url, dataDir], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const args = mode === 'verify' ? [path.join(__dirname, 'audit-verify-child.ts'), url] : [path.join(__dirname, 'audit-child.ts'), 'serve', url, dataDir];
+  return spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 async function lines(proc: ChildProcessWithoutNullStreams): Promise<AsyncIterator<string>> {
@@ -85,6 +109,20 @@ async function lines(proc: ChildProcessWithoutNullStreams): Promise<AsyncIterato
     if (code !== 0) log(`child exited ${code}: ${err}`);
   });
   return createInterface({ input: proc.stdout })[Symbol.asyncIterator]();
+}
+
+/**
+ * Waits for the child's exit. It must end by itself once done; one that has not within
+ * `graceMs` is killed and named, so a handle left open shows rather than hanging the run.
+ */
+async function exited(proc: ChildProcessWithoutNullStreams, graceMs = 30_000): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const timer = setTimeout(() => {
+    log(`  the child ${path.basename(proc.spawnargs[3] ?? '')} did not exit by itself within ${graceMs / 1000} s (a handle left open): killed`);
+    proc.kill('SIGKILL');
+  }, graceMs);
+  await once(proc, 'exit');
+  clearTimeout(timer);
 }
 
 async function nextJson<T>(it: AsyncIterator<string>): Promise<T> {
@@ -105,7 +143,7 @@ async function verifyRun(url: string): Promise<Run> {
   const proc = child('verify', url);
   const out = await lines(proc);
   const { events, seconds, maxRssMiB, cpuPerEventUs } = await nextJson<{ events: number; seconds: number; maxRssMiB: number; cpuPerEventUs: number }>(out);
-  await new Promise((resolve) => proc.once('exit', resolve));
+  await exited(proc);
   return { rate: events / seconds, rssMiB: maxRssMiB, events, cpuUs: cpuPerEventUs };
 }
 
@@ -132,7 +170,7 @@ async function exportRun(url: string): Promise<Run & { mib: number }> {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   proc.stdin.write('stop\n');
   const { maxRssMiB, cpuUs } = await nextJson<{ maxRssMiB: number; cpuUs: number }>(out);
-  await new Promise((resolve) => proc.once('exit', resolve));
+  await exited(proc);
   return { rate: count / seconds, rssMiB: maxRssMiB, events: count, mib: bytes / 1024 / 1024, cpuUs: cpuUs / count };
 }
 
@@ -145,22 +183,7 @@ export async function runAuditBenchmark(): Promise<void> {
     // AUDIT_BENCH_DATABASE_URL: a database a previous run filled and chained (kept, not dropped)
     const reused = process.env.AUDIT_BENCH_DATABASE_URL;
     const database = reused ? { url: reused } : await scratch.create('audit');
-    if (!reused) {
-      const pool = new Pool({ connectionString: database.url, max: 4 });
-      const store = new PostgresEventStore({ connection: { connectionString: database.url }, pool });
-      try {
-        await store.migrate();
-        // every table the service has, as `postledger migrate` makes them
-        await migrate(pool, [...authMigrations, ...idempotencyMigrations, ...projectionMigrations, ...relayMigrations, ...personKeyMigrations]);
-        log(`audit benchmark: ${EVENTS.toLocaleString('en')} events in ${redactUrl(database.url)}`);
-        await fill(pool);
-        await chain(store, pool);
-        await pool.query('analyze pl_audit_chain');
-      } finally {
-        await store.close();
-        await pool.end();
-      }
-    }
+    if (!reused) await prepareAuditDatabase(database.url);
     const verifies: Run[] = [];
     const exports: (Run & { mib: number })[] = [];
     const loadBefore = loadavg()[0]!;
