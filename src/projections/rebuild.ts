@@ -19,7 +19,7 @@ export interface RebuildOptions {
   logger: Logger;
   /** A terminal to draw the progress bar on (stderr); otherwise progress goes to the logs. */
   progressStream?: ProgressStream;
-  /** Log positions per read (default 5000); each projection applies what matches of a page in one transaction. */
+  /** Log positions per read (default 10,000); each projection applies what matches of a page in one transaction. */
   batchSize?: number;
 }
 
@@ -135,7 +135,7 @@ export async function rebuildProjections(options: RebuildOptions & { projections
   if (chosen.length === 0) throw new Error('no projection to rebuild');
   for (const p of chosen) if (!/^[a-z][a-z0-9_-]{0,30}$/.test(p.name)) throw new Error(`projection name ${JSON.stringify(p.name)} cannot name a schema`);
   if (new Set(chosen.map((p) => p.name)).size !== chosen.length) throw new Error('a projection is named twice');
-  const batchSize = options.batchSize ?? 5000;
+  const batchSize = options.batchSize ?? 10_000;
   const locks = await acquireLocks(options.lockConnection, chosen.map((p) => p.name));
   const startedAt = Date.now();
   const live = (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]!.s;
@@ -166,12 +166,14 @@ export async function rebuildProjections(options: RebuildOptions & { projections
   };
   try {
     await dropAll();
-    for (const t of targets) {
-      await sql`create schema ${sql.id(t.shadow)}`.execute(db);
-      t.tables = await createTables(db, t.projection, t.shadow);
-      t.deferredIndexes = await setSecondaryIndexesAside(db, t.shadow);
-      t.log.info({ tables: t.tables }, 'rebuild started: new tables created beside the live ones');
-    }
+    await Promise.all(
+      targets.map(async (t) => {
+        await sql`create schema ${sql.id(t.shadow)}`.execute(db);
+        t.tables = await createTables(db, t.projection, t.shadow);
+        t.deferredIndexes = await setSecondaryIndexesAside(db, t.shadow);
+        t.log.info({ tables: t.tables }, 'rebuild started: new tables created beside the live ones');
+      }),
+    );
 
     const read = pageReader(options, chosen);
     const progress = new Progress({ label: `rebuild ${label}`, unit: 'log positions', stream: options.progressStream, logger });
@@ -182,7 +184,7 @@ export async function rebuildProjections(options: RebuildOptions & { projections
     const applied = targets.reduce((sum, t) => sum + t.events, 0);
     progress.finish(`${pass.events} log positions read once, ${applied} events applied; building indexes`);
 
-    await Promise.all(targets.map((t) => buildIndexes(db, t)));
+    await buildIndexes(db, targets, 3);
     // what came while the indexes were built, before the live projectors are made to wait
     const since = await applyPages(db, read, targets, pass.position, batchSize, () => undefined);
     for (const t of targets) await sql`create schema ${sql.id(t.retired)}`.execute(db);
@@ -383,17 +385,24 @@ async function setSecondaryIndexesAside(db: Kysely<ReadModels>, schema: string):
   return rows;
 }
 
-/** Builds the indexes set aside, on the filled tables. */
-async function buildIndexes(db: Kysely<ReadModels>, target: Target): Promise<void> {
-  const began = performance.now();
-  for (const index of target.deferredIndexes) {
-    await db.transaction().execute(async (trx) => {
-      // the definition names the shadow schema: the index goes with its table at the swap
-      await sql`set local maintenance_work_mem = '128MB'`.execute(trx);
-      await sql.raw(index.definition).execute(trx);
-    });
-  }
-  target.indexMs = performance.now() - began;
+/**
+ * Builds the indexes set aside, on the filled tables: `concurrency` at a time across all the
+ * targets, those of the projections that applied the most events first.
+ */
+async function buildIndexes(db: Kysely<ReadModels>, targets: Target[], concurrency: number): Promise<void> {
+  const queue = [...targets].sort((a, b) => b.events - a.events).flatMap((target) => target.deferredIndexes.map((index) => ({ target, index })));
+  const build = async () => {
+    for (let job = queue.shift(); job; job = queue.shift()) {
+      const began = performance.now();
+      await db.transaction().execute(async (trx) => {
+        // the definition names the shadow schema: the index goes with its table at the swap
+        await sql`set local maintenance_work_mem = '128MB'`.execute(trx);
+        await sql.raw(job.index.definition).execute(trx);
+      });
+      job.target.indexMs += performance.now() - began;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, build));
 }
 
 /**
