@@ -36,6 +36,7 @@ import { projectionMigrations, projections } from '../src/projections';
 import { Projector } from '../src/projections/projector';
 import { rebuildProjections } from '../src/projections/rebuild';
 import { readModelDb } from '../src/projections/read-models';
+import { overview } from '../src/queries/analytics';
 import { ReadYourWrites } from '../src/queries/read-your-writes';
 import { benchDatabaseUrl, redactUrl, ScratchDatabases, serverInfo } from './lib/db';
 import { appendMixedLog, type LogWorkspace } from './lib/mixed-log';
@@ -128,7 +129,8 @@ async function timedRequests(base: string, token: string, route: (i: number) => 
 }
 
 /** Appends at `LOAD_EVENTS_PER_SECOND` for `LOAD_SECONDS`; each append's time to visible, in ms. */
-async function lagUnderLoad(setup: Setup, ws: LogWorkspace, waiter: ReadYourWrites): Promise<{ lags: number[]; events: number; seconds: number }> {
+async function lagUnderLoad(setup: Setup, ws: LogWorkspace, waiter: ReadYourWrites): Promise<{ lags: number[]; byStream: Record<string, number[]>; events: number; seconds: number }> {
+  const byStream: Record<string, number[]> = { post: [], comment: [], engagement: [] };
   const lags: number[] = [];
   const inFlight: Promise<void>[] = [];
   let events = 0;
@@ -143,6 +145,7 @@ async function lagUnderLoad(setup: Setup, ws: LogWorkspace, waiter: ReadYourWrit
         const appended = performance.now();
         await waiter.waitFor(reads, position as Position);
         lags.push(performance.now() - appended);
+        byStream[streamId.slice(0, streamId.indexOf('-'))]!.push(lags.at(-1)!);
         events += batch.length;
       })(),
     );
@@ -172,7 +175,26 @@ async function lagUnderLoad(setup: Setup, ws: LogWorkspace, waiter: ReadYourWrit
     measure(`engagement-${postId}`, snapshots, ['engagement']);
   }
   await Promise.all(inFlight);
-  return { lags, events, seconds: (performance.now() - started) / 1000 };
+  return { lags, byStream, events, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Server-side time of the overview's statement (EXPLAIN ANALYZE), ms. */
+async function overviewExecutionMs(pool: Pool, workspaceId: string, from: Date, to: Date): Promise<number> {
+  let ms = Number.NaN;
+  const explaining = {
+    query: async (text: string, values: unknown[]) => {
+      const { rows } = await pool.query<{ 'QUERY PLAN': [{ 'Execution Time': number; 'Planning Time': number }] }>(`explain (analyze, format json) ${text}`, values);
+      ms = rows[0]!['QUERY PLAN'][0]['Execution Time'] + rows[0]!['QUERY PLAN'][0]['Planning Time'];
+      return { rows: [{ posts: 0, published: 0, failed: 0 }] };
+    },
+  };
+  await overview(explaining as unknown as Pool, { workspaceId, from, to });
+  return ms;
+}
+
+async function rowCounts(pool: Pool, tables: string[]): Promise<string> {
+  const counts = await Promise.all(tables.map(async (t) => `${t} ${(await pool.query<{ n: string }>(`select count(*)::text as n from ${t}`)).rows[0]!.n} rows`));
+  return counts.join(', ');
 }
 
 const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -266,6 +288,7 @@ export async function runProjectionsBenchmark(): Promise<void> {
     // 2. queries on 100k posts and 1M snapshots
     const big = await apiWorkspace(base, 10);
     started = performance.now();
+    const loadAtFill = os.loadavg()[0]!;
     const bigEvents = await appendMixedLog(setup.store, big, {
       posts: QUERY_POSTS,
       snapshotsPerPost: SNAPSHOTS_PER_POST,
@@ -273,16 +296,26 @@ export async function runProjectionsBenchmark(): Promise<void> {
       withApproval: false,
       onProgress: (n) => log(`  appended ${n} events`),
     });
-    log(`appended ${bigEvents} events (${QUERY_POSTS} posts, ${QUERY_POSTS * SNAPSHOTS_PER_POST} snapshots) in ${fmt((performance.now() - started) / 1000)} s`);
+    const appendSeconds = (performance.now() - started) / 1000;
+    log(`appended ${bigEvents} events (${QUERY_POSTS} posts, ${QUERY_POSTS * SNAPSHOTS_PER_POST} snapshots) in ${fmt(appendSeconds)} s`);
     const filled = await rebuildAll(setup, ['posts', 'engagement', 'publications']);
     log(`projected them (rebuild of posts, engagement, publications): ${filled.events} events in ${fmt(filled.seconds)} s (${Math.round(filled.events / filled.seconds)} ev/s)`);
     await setup.pool.query('analyze');
     const ws = `/v1/workspaces/${big.workspaceId}`;
-    const queryRuns: Record<string, { p50: number; p99: number }[]> = { 'list, first page': [], 'list, page 3 by cursor': [], 'overview uncached': [], 'overview cached': [] };
+    const queryRuns: Record<string, { p50: number; p99: number }[]> = {
+      'floor: GET /v1/me (authentication alone)': [],
+      'list, first page': [],
+      'list, page 3 by cursor': [],
+      'overview uncached': [],
+      'overview cached': [],
+    };
+    const loadAtQueries = os.loadavg()[0]!;
+    const overviewServerMs: number[] = [];
     const firstPage = (await (await fetch(`${base}${ws}/posts?limit=50`, { headers: { authorization: `Bearer ${big.token}` } })).json()) as { nextCursor: string };
     const second = (await (await fetch(`${base}${ws}/posts?limit=50&cursor=${firstPage.nextCursor}`, { headers: { authorization: `Bearer ${big.token}` } })).json()) as { nextCursor: string };
     for (let run = 1; run <= RUNS; run++) {
       const record = (name: string, times: number[]) => queryRuns[name]!.push({ p50: percentile(times, 0.5), p99: percentile(times, 0.99) });
+      record('floor: GET /v1/me (authentication alone)', await timedRequests(base, big.token, () => '/v1/me'));
       record('list, first page', await timedRequests(base, big.token, () => `${ws}/posts?limit=50`));
       record('list, page 3 by cursor', await timedRequests(base, big.token, () => `${ws}/posts?limit=50&cursor=${second.nextCursor}`));
       const to = Date.now() + run * 10_000_000;
@@ -290,6 +323,7 @@ export async function runProjectionsBenchmark(): Promise<void> {
       record('overview uncached', await timedRequests(base, big.token, (i) => `${ws}/analytics/overview?from=${new Date(to - 30 * 86_400_000).toISOString()}&to=${new Date(to + i).toISOString()}`));
       record('overview cached', await timedRequests(base, big.token, () => `${ws}/analytics/overview?from=${new Date(to - 30 * 86_400_000).toISOString()}&to=${new Date(to).toISOString()}`));
       log(`queries run ${run}: ${Object.entries(queryRuns).map(([k, v]) => `${k} p99 ${fmt(v.at(-1)!.p99)} ms`).join('; ')}`);
+      overviewServerMs.push(await overviewExecutionMs(setup.pool, big.workspaceId, new Date(to - 30 * 86_400_000), new Date(to + 1)));
     }
     const queryRows = Object.entries(queryRuns).map(([name, runs]) => [name, fmt(median(runs.map((r) => r.p50))), fmt(median(runs.map((r) => r.p99)))]);
 
@@ -302,11 +336,15 @@ export async function runProjectionsBenchmark(): Promise<void> {
     closers.push(() => waiter.close());
     // let every projector take the lead and reach the head first
     await waiter.waitFor(projections.map((p) => p.name), (await setup.store.headPosition()) ?? 0n);
-    const lagRuns: { p50: number; p99: number; rate: number }[] = [];
+    const lagRuns: { p50: number; p99: number; rate: number; byStream: Record<string, number> }[] = [];
     for (let run = 1; run <= RUNS; run++) {
       const result = await lagUnderLoad(setup, big, waiter);
-      lagRuns.push({ p50: percentile(result.lags, 0.5), p99: percentile(result.lags, 0.99), rate: result.events / result.seconds });
-      log(`lag run ${run}: ${Math.round(result.events / result.seconds)} events/s, lag p50 ${fmt(lagRuns.at(-1)!.p50)} ms, p99 ${fmt(lagRuns.at(-1)!.p99)} ms`);
+      const byStream = Object.fromEntries(Object.entries(result.byStream).map(([kind, lags]) => [kind, percentile(lags, 0.99)]));
+      lagRuns.push({ p50: percentile(result.lags, 0.5), p99: percentile(result.lags, 0.99), rate: result.events / result.seconds, byStream });
+      log(
+        `lag run ${run}: ${Math.round(result.events / result.seconds)} events/s, lag p50 ${fmt(lagRuns.at(-1)!.p50)} ms, p99 ${fmt(lagRuns.at(-1)!.p99)} ms ` +
+          `(p99 by append: ${Object.entries(byStream).map(([kind, p99]) => `${kind} ${fmt(p99)} ms`).join(', ')}); load ${fmt(os.loadavg()[0]!)}`,
+      );
     }
     const lagP50 = median(lagRuns.map((r) => r.p50));
     const lagP99 = median(lagRuns.map((r) => r.p99));
@@ -321,7 +359,13 @@ export async function runProjectionsBenchmark(): Promise<void> {
       '',
       markdownTable(['request', 'p50', 'p99'], queryRows, ['l', 'r', 'r']),
       '',
-      `**Lag** (append returned → every projection reading the event has passed it, as \`X-Min-Position\` waits) under ${LOAD_EVENTS_PER_SECOND} events/s for ${LOAD_SECONDS} s (post drafts, comments, batches of 8 snapshots): p50 ${fmt(lagP50)} ms, p99 ${fmt(lagP99)} ms (achieved ${Math.round(median(lagRuns.map((r) => r.rate)))} events/s).`,
+      `Filling: ${bigEvents} events appended through the store in ${fmt(appendSeconds)} s, projected by \`rebuildProjections\` of posts, engagement and publications in ${fmt(filled.seconds)} s (load average ${fmt(loadAtFill)} when the fill began, ${fmt(loadAtQueries)} when the queries began). ` +
+        `The overview's one statement runs in ${fmt(median(overviewServerMs), 2)} ms inside PostgreSQL (EXPLAIN ANALYZE, median of the runs): it reads the rollups (${await rowCounts(setup.pool, ['rm_engagement_hourly', 'rm_engagement_post_starts', 'rm_publication_hours'])}), not the ${QUERY_POSTS * SNAPSHOTS_PER_POST} bucket rows. ` +
+        `The floor row is an authenticated GET that reads nothing else: a cached overview adds the workspace access check, the checkpoint read of its cache key and a Redis GET to it.`,
+      '',
+      `**Lag** (append returned → every projection reading the event has passed it, as \`X-Min-Position\` waits) under ${LOAD_EVENTS_PER_SECOND} events/s for ${LOAD_SECONDS} s (post drafts, comments, batches of 8 snapshots): p50 ${fmt(lagP50)} ms, p99 ${fmt(lagP99)} ms (achieved ${Math.round(median(lagRuns.map((r) => r.rate)))} events/s; p99 by append, medians: ${Object.keys(lagRuns[0]?.byStream ?? {})
+        .map((kind) => `${kind} ${fmt(median(lagRuns.map((r) => r.byStream[kind]!)))} ms`)
+        .join(', ')}; runs' p99: ${lagRuns.map((r) => fmt(r.p99)).join(', ')} ms).`,
     ].join('\n');
     process.stdout.write(`\n${body}\n\n`);
     upsertSection(path.join(__dirname, 'RESULTS.md'), 'Projections', today(), body);

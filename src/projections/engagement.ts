@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { type RawBuilder, sql, type Transaction } from 'kysely';
 import { type EngagementMetrics, metricNames } from '../domain/engagement';
 import type { RecordedEvent } from '../eventstore/port';
 import type { Projection } from './projection';
@@ -54,7 +54,7 @@ interface PostBuckets {
  *   the rollups need to carry on. A counted snapshot is newer than every earlier counted one
  *   of its post, so a post's buckets only ever come after its latest one.
  *
- * A batch is folded in memory and written in one statement per table.
+ * A batch is folded in memory and written in one statement (one insert per table, as CTEs).
  */
 export const engagementProjection: Projection = {
   name: 'engagement',
@@ -144,18 +144,18 @@ export const engagementProjection: Projection = {
       addTo(buckets, `${snapshot.postId} ${start}`, { workspaceId: snapshot.workspaceId, accountId, postId: snapshot.postId, bucketStart: start }, snapshot.delta);
       addTo(hours, `${post.workspaceId} ${accountId} ${start}`, { workspaceId: post.workspaceId, accountId, postId: snapshot.postId, bucketStart: start }, snapshot.delta);
     }
-    await upsertTotals(trx, [...latest.values()]);
-    await addToBuckets(trx, [...buckets.values()]);
-    await addToHours(trx, [...hours.values()]);
-    await addToStarts(trx, [...starts.values()]);
-    await saveLastBuckets(
-      trx,
-      [...touched].map((key) => {
-        const [postId, accountId] = key.split(' ') as [string, string];
-        const post = posts.get(postId)!;
-        return { postId, accountId, workspaceId: post.workspaceId, lastBucket: post.lastOfAccount.get(accountId)! };
-      }),
-    );
+    const lastBuckets = [...touched].map((key) => {
+      const [postId, accountId] = key.split(' ') as [string, string];
+      const post = posts.get(postId)!;
+      return { postId, accountId, workspaceId: post.workspaceId, lastBucket: post.lastOfAccount.get(accountId)! };
+    });
+    // every table in one statement: one round trip a batch besides the read above
+    await sql`
+      with totals as (${upsertTotals([...latest.values()])}),
+           buckets as (${addToBuckets([...buckets.values()])}),
+           hours as (${addToHours([...hours.values()])}),
+           starts as (${addToStarts([...starts.values()])})
+      ${saveLastBuckets(lastBuckets)}`.execute(trx);
   },
 };
 
@@ -202,48 +202,46 @@ const metricArrays = (rows: { delta: EngagementMetrics }[] | { metrics: Engageme
 const metricList = sql.join(metricNames.map((name) => sql.ref(name)));
 const added = (table: string) => sql.join(metricNames.map((name) => sql`${sql.ref(name)} = ${sql.ref(`${table}.${name}`)} + excluded.${sql.ref(name)}`));
 
-async function upsertTotals(trx: Transaction<ReadModels>, snapshots: Snapshot[]): Promise<void> {
-  await sql`
+function upsertTotals(snapshots: Snapshot[]): RawBuilder<unknown> {
+  return sql`
     insert into rm_post_engagement (post_id, workspace_id, account_id, captured_at, ${metricList})
     select * from unnest(${snapshots.map((s) => s.postId)}::uuid[], ${snapshots.map((s) => s.workspaceId)}::uuid[], ${snapshots.map((s) => s.accountId)}::uuid[],
                          ${snapshots.map((s) => s.capturedAt)}::timestamptz[], ${metricArrays(snapshots, 'metrics')})
     on conflict (post_id) do update set captured_at = excluded.captured_at, account_id = excluded.account_id,
       ${sql.join(metricNames.map((name) => sql`${sql.ref(name)} = excluded.${sql.ref(name)}`))}
-      -- a counted snapshot is newer than every counted one before it; the guard keeps that true of the table
-      where rm_post_engagement.captured_at < excluded.captured_at`.execute(trx);
+      /* a counted snapshot is newer than every counted one before it; the guard keeps that true of the table */
+      where rm_post_engagement.captured_at < excluded.captured_at`;
 }
 
-async function addToBuckets(trx: Transaction<ReadModels>, buckets: Sum[]): Promise<void> {
-  await sql`
+function addToBuckets(buckets: Sum[]): RawBuilder<unknown> {
+  return sql`
     insert into rm_engagement_buckets (post_id, bucket_start, workspace_id, account_id, ${metricList})
     select * from unnest(${buckets.map((b) => b.postId)}::uuid[], ${buckets.map((b) => iso(b.bucketStart))}::timestamptz[], ${buckets.map((b) => b.workspaceId)}::uuid[],
                          ${buckets.map((b) => b.accountId)}::uuid[], ${metricArrays(buckets, 'delta')})
-    on conflict (post_id, bucket_start) do update set ${added('rm_engagement_buckets')}`.execute(trx);
+    on conflict (post_id, bucket_start) do update set ${added('rm_engagement_buckets')}`;
 }
 
-async function addToHours(trx: Transaction<ReadModels>, hours: Sum[]): Promise<void> {
-  await sql`
+function addToHours(hours: Sum[]): RawBuilder<unknown> {
+  return sql`
     insert into rm_engagement_hourly (workspace_id, account_id, bucket_start, ${metricList})
     select * from unnest(${hours.map((h) => h.workspaceId)}::uuid[], ${hours.map((h) => h.accountId)}::uuid[], ${hours.map((h) => iso(h.bucketStart))}::timestamptz[],
                          ${metricArrays(hours, 'delta')})
-    on conflict (workspace_id, account_id, bucket_start) do update set ${added('rm_engagement_hourly')}`.execute(trx);
+    on conflict (workspace_id, account_id, bucket_start) do update set ${added('rm_engagement_hourly')}`;
 }
 
-async function addToStarts(trx: Transaction<ReadModels>, starts: { workspaceId: string; accountId: string; bucketStart: number; previous: number; previousOfAccount: number; posts: number }[]): Promise<void> {
-  if (starts.length === 0) return;
-  await sql`
+function addToStarts(starts: { workspaceId: string; accountId: string; bucketStart: number; previous: number; previousOfAccount: number; posts: number }[]): RawBuilder<unknown> {
+  return sql`
     insert into rm_engagement_post_starts (workspace_id, account_id, bucket_start, previous_bucket, previous_account_bucket, posts)
     select * from unnest(${starts.map((s) => s.workspaceId)}::uuid[], ${starts.map((s) => s.accountId)}::uuid[], ${starts.map((s) => iso(s.bucketStart))}::timestamptz[],
                          ${starts.map((s) => iso(s.previous))}::timestamptz[], ${starts.map((s) => iso(s.previousOfAccount))}::timestamptz[], ${starts.map((s) => s.posts)}::int[])
     on conflict (workspace_id, account_id, bucket_start, previous_bucket, previous_account_bucket)
-      do update set posts = rm_engagement_post_starts.posts + excluded.posts`.execute(trx);
+      do update set posts = rm_engagement_post_starts.posts + excluded.posts`;
 }
 
-async function saveLastBuckets(trx: Transaction<ReadModels>, rows: { postId: string; accountId: string; workspaceId: string; lastBucket: number }[]): Promise<void> {
-  if (rows.length === 0) return;
-  await sql`
+function saveLastBuckets(rows: { postId: string; accountId: string; workspaceId: string; lastBucket: number }[]): RawBuilder<unknown> {
+  return sql`
     insert into rm_engagement_post_accounts (post_id, account_id, workspace_id, last_bucket)
     select * from unnest(${rows.map((r) => r.postId)}::uuid[], ${rows.map((r) => r.accountId)}::uuid[], ${rows.map((r) => r.workspaceId)}::uuid[],
                          ${rows.map((r) => iso(r.lastBucket))}::timestamptz[])
-    on conflict (post_id, account_id) do update set last_bucket = excluded.last_bucket`.execute(trx);
+    on conflict (post_id, account_id) do update set last_bucket = excluded.last_bucket`;
 }
