@@ -17,7 +17,7 @@
  * - BENCH_NO_RESULTS=1: leave bench/RESULTS.md alone
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -112,10 +112,41 @@ function brokerCpuSeconds(): number {
   }
 }
 
+/** CPU ticks (1/100 s) of each thread of this process so far, by thread id. */
+function threadTicks(): Map<string, number> {
+  const ticks = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        ticks.set(tid, Number(fields[11]) + Number(fields[12]));
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  } catch {
+    // not Linux: no per-thread figures
+  }
+  return ticks;
+}
+
+/** CPU µs per event of the main thread and of the busiest other thread (the producer's) between two snapshots. */
+function threadCpu(before: Map<string, number>, after: Map<string, number>, events: number): { main: number; busiestOther: number } {
+  const us = (tid: string) => (((after.get(tid) ?? 0) - (before.get(tid) ?? 0)) * 1e4) / events;
+  const main = String(process.pid);
+  let busiestOther = 0;
+  for (const tid of after.keys()) if (tid !== main) busiestOther = Math.max(busiestOther, us(tid));
+  return after.size === 0 ? { main: Number.NaN, busiestOther: Number.NaN } : { main: us(main), busiestOther };
+}
+
 interface ThroughputRep {
   eventsPerSecond: number;
   /** CPU time of this process (relay, kafkajs, pg client) per event, µs. */
   cpuUsPerEvent: number;
+  /** The same, of the main thread (reading, building messages) and of the busiest other thread (kafkajs's producer). */
+  mainThreadUsPerEvent: number;
+  producerThreadUsPerEvent: number;
   /** CPU time of the broker's JVM per event, µs (NaN when unknown). */
   brokerCpuUsPerEvent: number;
 }
@@ -124,6 +155,7 @@ async function relayThroughput(url: string, bus: KafkaBus, pool: Pool, store: Po
   const head = (await store.headPosition())!;
   const relay = new Relay({ store, bus, pool, lockConnection: { connectionString: url }, logger, batchSize: BATCH, name: `bench-${rep}-${randomUUID().slice(0, 8)}` });
   const cpu = process.cpuUsage();
+  const threadsBefore = threadTicks();
   const brokerCpu = brokerCpuSeconds();
   const started = performance.now();
   relay.start();
@@ -137,10 +169,18 @@ async function relayThroughput(url: string, bus: KafkaBus, pool: Pool, store: Po
   }
   const seconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(cpu);
+  const threadsAfter = threadTicks();
   const brokerUsed = brokerCpuSeconds() - brokerCpu;
   await relay.stop();
   const events = relay.status.published;
-  return { eventsPerSecond: events / seconds, cpuUsPerEvent: (used.user + used.system) / events, brokerCpuUsPerEvent: (brokerUsed * 1e6) / events };
+  const threads = threadCpu(threadsBefore, threadsAfter, events);
+  return {
+    eventsPerSecond: events / seconds,
+    cpuUsPerEvent: (used.user + used.system) / events,
+    mainThreadUsPerEvent: threads.main,
+    producerThreadUsPerEvent: threads.busiestOther,
+    brokerCpuUsPerEvent: (brokerUsed * 1e6) / events,
+  };
 }
 
 async function e2eLag(url: string, brokerList: string[], pool: Pool, store: PostgresEventStore, rep: number): Promise<{ p50: number; p99: number; received: number; sent: number }> {
@@ -202,6 +242,8 @@ export async function runKafkaBenchmark(): Promise<void> {
   const loads: number[] = [loadavg()[0]!];
   const throughputs: number[] = [];
   const cpuPerEvent: number[] = [];
+  const mainThreadPerEvent: number[] = [];
+  const producerThreadPerEvent: number[] = [];
   const brokerCpuPerEvent: number[] = [];
   const lagRuns: { p50: number; p99: number; received: number; sent: number }[] = [];
   try {
@@ -215,9 +257,11 @@ export async function runKafkaBenchmark(): Promise<void> {
         const rate = result.eventsPerSecond;
         throughputs.push(rate);
         cpuPerEvent.push(result.cpuUsPerEvent);
+        mainThreadPerEvent.push(result.mainThreadUsPerEvent);
+        producerThreadPerEvent.push(result.producerThreadUsPerEvent);
         brokerCpuPerEvent.push(result.brokerCpuUsPerEvent);
         loads.push(loadavg()[0]!);
-        progress(`relay throughput rep ${rep}: ${Math.round(rate)} ev/s over ${THROUGHPUT_EVENTS} events; ${result.cpuUsPerEvent.toFixed(1)} µs CPU/event here, ${result.brokerCpuUsPerEvent.toFixed(1)} in the broker`);
+        progress(`relay throughput rep ${rep}: ${Math.round(rate)} ev/s over ${THROUGHPUT_EVENTS} events; ${result.cpuUsPerEvent.toFixed(1)} µs CPU/event here (main thread ${result.mainThreadUsPerEvent.toFixed(1)}, producer thread ${result.producerThreadUsPerEvent.toFixed(1)}), ${result.brokerCpuUsPerEvent.toFixed(1)} in the broker`);
       }
     } finally {
       await bus.close();
@@ -243,10 +287,16 @@ export async function runKafkaBenchmark(): Promise<void> {
     ['measure', 'median', 'each repetition'],
     [
       [`relay throughput, ${fmt(THROUGHPUT_EVENTS)} events log → acknowledged (batch ${BATCH})`, `${fmt(relayRate)} ev/s`, throughputs.map(fmt).join(', ')],
+      ['relay process CPU per event, all threads (relay + kafkajs + pg client + V8 helper threads)', `${median(cpuPerEvent).toFixed(1)} µs`, cpuPerEvent.map((c) => c.toFixed(1)).join(', ')],
       [
-        'relay process CPU per event (relay + kafkajs + pg client; 1e6 ÷ it = ev/s one free core could relay)',
-        `${median(cpuPerEvent).toFixed(1)} µs (≈ ${fmt(1e6 / median(cpuPerEvent))} ev/s per core)`,
-        cpuPerEvent.map((c) => c.toFixed(1)).join(', '),
+        'of which the main thread (reading the log, building messages)',
+        `${median(mainThreadPerEvent).toFixed(1)} µs`,
+        mainThreadPerEvent.map((c) => c.toFixed(1)).join(', '),
+      ],
+      [
+        "of which the producer's thread (kafkajs; the busiest: 1e6 ÷ it = ev/s when it has a core of its own)",
+        `${median(producerThreadPerEvent).toFixed(1)} µs (≈ ${fmt(1e6 / median(producerThreadPerEvent))} ev/s)`,
+        producerThreadPerEvent.map((c) => c.toFixed(1)).join(', '),
       ],
       ['broker JVM CPU per event', `${median(brokerCpuPerEvent).toFixed(1)} µs`, brokerCpuPerEvent.map((c) => c.toFixed(1)).join(', ')],
       [`e2e lag p50 at ${fmt(LAG_RATE)} ev/s for ${LAG_SECONDS} s`, `${p50.toFixed(1)} ms`, lagRuns.map((r) => r.p50.toFixed(1)).join(', ')],
@@ -272,7 +322,7 @@ export async function runKafkaBenchmark(): Promise<void> {
       today(),
       `${table}\n\n### Targets\n\n${targets}\n\n### How it was measured\n\n` +
         `- Machine: ${machine}; PostgreSQL and a single-node Kafka broker (scripts/kafka-broker.sh, KRaft, one JVM) on the same machine, ${REPS} repetitions, medians.\n` +
-        `- Throughput: ${fmt(THROUGHPUT_EVENTS)} events (≈ 300 bytes of data each, three categories so three topics of ${PARTITIONS} partitions) are in the log; a relay with a fresh checkpoint publishes them (idempotent producer, acks=-1, one request in flight, batches of ${BATCH}); time from start until its checkpoint, moved after each acknowledgement, reaches the head.\n` +
+        `- Throughput: ${fmt(THROUGHPUT_EVENTS)} events (≈ 300 bytes of data each, three categories so three topics of ${PARTITIONS} partitions) are in the log; a relay with a fresh checkpoint publishes them (idempotent kafkajs producer on a thread of its own, acks=-1, one request in flight, batches of ${BATCH}, one produce request per batch for its three topics); time from start until its checkpoint, moved after each acknowledgement, reaches the head.\n` +
         `- Lag: one-event appends at a steady ${fmt(LAG_RATE)}/s over 200 streams for ${LAG_SECONDS} s through a store of their own (the relay is woken by NOTIFY as in another process); a consumer with its own Kafka client receives; lag = receipt − the moment the append was called; the first ${WARMUP_MS / 1000} s are left out. Relay, appender and consumer share one Node process and the 2 cores with PostgreSQL and the broker.`,
     );
   }
