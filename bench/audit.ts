@@ -147,7 +147,7 @@ async function verifyRun(url: string): Promise<Run> {
   return { rate: events / seconds, rssMiB: maxRssMiB, events, cpuUs: cpuPerEventUs };
 }
 
-async function exportRun(url: string): Promise<Run & { mib: number }> {
+async function exportRun(url: string): Promise<Run & { mib: number; readyMiB: number }> {
   const proc = child('serve', url);
   const out = await lines(proc);
   const { port, token } = await nextJson<{ port: number; token: string }>(out);
@@ -169,9 +169,9 @@ async function exportRun(url: string): Promise<Run & { mib: number }> {
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   proc.stdin.write('stop\n');
-  const { maxRssMiB, cpuUs } = await nextJson<{ maxRssMiB: number; cpuUs: number }>(out);
+  const { maxRssMiB, readyMiB, cpuUs } = await nextJson<{ maxRssMiB: number; readyMiB: number; cpuUs: number }>(out);
   await exited(proc);
-  return { rate: count / seconds, rssMiB: maxRssMiB, events: count, mib: bytes / 1024 / 1024, cpuUs: cpuUs / count };
+  return { rate: count / seconds, rssMiB: maxRssMiB, readyMiB, events: count, mib: bytes / 1024 / 1024, cpuUs: cpuUs / count };
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
@@ -185,7 +185,7 @@ export async function runAuditBenchmark(): Promise<void> {
     const database = reused ? { url: reused } : await scratch.create('audit');
     if (!reused) await prepareAuditDatabase(database.url);
     const verifies: Run[] = [];
-    const exports: (Run & { mib: number })[] = [];
+    const exports: (Run & { mib: number; readyMiB: number })[] = [];
     const loadBefore = loadavg()[0]!;
     for (let run = 1; run <= RUNS; run++) {
       const v = await verifyRun(database.url);
@@ -215,9 +215,9 @@ export async function runAuditBenchmark(): Promise<void> {
       '',
       table,
       '',
-      '- verification: `verifyChain` in a child process (reads the log through the EventStore port in pages of 1,000 with the next page requested ahead, recomputes every link, compares with `pl_audit_chain`).',
+      '- verification: `verifyChain` with its defaults in a child process that loads none of the API (bench/audit-verify-child.ts): the chain cut into as many ranges as cores (at most 4; here 2), each in a worker thread (32 MiB old-generation heap) with two connections of its own, reading `pl_events` as text in pages of 1,000 with the next page requested ahead, encoding each event from that text and comparing every recomputed link with `pl_audit_chain`. CPU and peak RSS include the worker threads.',
       '- export: `GET /v1/events` served by the API in a child process (auth, route, `exportNdjson` with backpressure), read by a client in the benchmark process that counts lines.',
-      '- peak RSS: `process.resourceUsage().maxRSS` of the child at its end (the whole process, Node and libraries included).',
+      `- peak RSS: \`process.resourceUsage().maxRSS\` of the child at its end (the whole process, Node, tsx and libraries included). The serving child had reached ${fmt(median(exports.map((e) => e.readyMiB)))} MiB (median) before the export began: the API loaded, one registration (argon2id, 19 MiB) and a role change.`,
       '- the log was filled by bulk INSERT … generate_series and chained by `chainRows` (the projection\'s code), not timed.',
     ].join('\n');
     upsertSection(path.join(__dirname, 'RESULTS.md'), 'audit', today(), body);
