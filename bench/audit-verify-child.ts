@@ -1,12 +1,28 @@
 /**
  * A child process of the audit benchmark, so that its peak RSS is its own:
- * `audit-verify-child.ts <url>` recomputes the chain once with `verifyChain`'s defaults (as
- * `postledger audit verify` and `GET /v1/audit/verify` run it) and prints
+ * `audit-verify-child.ts <url> [port]` recomputes the chain once with `verifyChain`'s defaults
+ * (as `postledger audit verify` and `GET /v1/audit/verify` run it) and prints
  * `{events, seconds, cpuPerEventUs, maxRssMiB}`; CPU and RSS include its worker threads.
+ * With `port`, the peer: one thread reading the log through the EventStore port (how
+ * verification ran before ranges and the text reader, and how it runs over EventStoreDB).
  */
 import { Pool } from 'pg';
 import { verifyChain } from '../src/audit/verify';
+import type { EventStore } from '../src/eventstore/port';
 import { PostgresEventStore } from '../src/eventstore/postgres/store';
+
+/** The store behind the port only (not a PostgresEventStore): verification reads it as it would any adapter. */
+function portOnly(store: EventStore): EventStore {
+  return {
+    appendToStream: (...args) => store.appendToStream(...args),
+    readStream: (...args) => store.readStream(...args),
+    readAll: (...args) => store.readAll(...args),
+    subscribe: (...args) => store.subscribe(...args),
+    headPosition: () => store.headPosition(),
+    ping: () => store.ping(),
+    close: () => store.close(),
+  };
+}
 
 /** CPU time of this process (user + system, every thread), in µs. */
 const cpuUs = () => {
@@ -15,14 +31,14 @@ const cpuUs = () => {
 };
 
 async function main(): Promise<void> {
-  const [url] = process.argv.slice(2);
-  if (!url) throw new Error('usage: audit-verify-child.ts <database url>');
+  const [url, peer] = process.argv.slice(2);
+  if (!url || (peer !== undefined && peer !== 'port')) throw new Error('usage: audit-verify-child.ts <database url> [port]');
   const pool = new Pool({ connectionString: url, max: 10 });
   const store = new PostgresEventStore({ connection: { connectionString: url }, pool });
   try {
     const started = process.hrtime.bigint();
     const cpuBefore = cpuUs();
-    const result = await verifyChain(store, pool);
+    const result = peer === 'port' ? await verifyChain(portOnly(store), pool, { parallel: 1 }) : await verifyChain(store, pool);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (!result.ok) throw new Error(`the chain did not verify: ${JSON.stringify(result)}`);
     const maxRssMiB = process.resourceUsage().maxRSS / 1024;

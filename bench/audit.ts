@@ -97,8 +97,11 @@ export async function prepareAuditDatabase(url: string): Promise<void> {
 /** One DATA_DIR for every child: the personal-data master key there opens what earlier runs sealed. */
 const dataDir = mkdtempSync(path.join(tmpdir(), 'postledger-bench-audit-'));
 
-function child(mode: 'verify' | 'serve', url: string): ChildProcessWithoutNullStreams {
-  const args = mode === 'verify' ? [path.join(__dirname, 'audit-verify-child.ts'), url] : [path.join(__dirname, 'audit-child.ts'), 'serve', url, dataDir];
+function child(mode: 'verify' | 'verify-port' | 'serve', url: string): ChildProcessWithoutNullStreams {
+  const args =
+    mode === 'serve'
+      ? [path.join(__dirname, 'audit-child.ts'), 'serve', url, dataDir]
+      : [path.join(__dirname, 'audit-verify-child.ts'), url, ...(mode === 'verify-port' ? ['port'] : [])];
   return spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
@@ -139,8 +142,8 @@ interface Run {
   cpuUs: number;
 }
 
-async function verifyRun(url: string): Promise<Run> {
-  const proc = child('verify', url);
+async function verifyRun(url: string, mode: 'verify' | 'verify-port' = 'verify'): Promise<Run> {
+  const proc = child(mode, url);
   const out = await lines(proc);
   const { events, seconds, maxRssMiB, cpuPerEventUs } = await nextJson<{ events: number; seconds: number; maxRssMiB: number; cpuPerEventUs: number }>(out);
   await exited(proc);
@@ -185,17 +188,22 @@ export async function runAuditBenchmark(): Promise<void> {
     const database = reused ? { url: reused } : await scratch.create('audit');
     if (!reused) await prepareAuditDatabase(database.url);
     const verifies: Run[] = [];
+    const peers: Run[] = [];
     const exports: (Run & { mib: number; readyMiB: number })[] = [];
     const loadBefore = loadavg()[0]!;
     for (let run = 1; run <= RUNS; run++) {
       const v = await verifyRun(database.url);
       log(`  run ${run}: verify ${fmt(v.rate)} ev/s (${fmt(v.events)} events, ${v.cpuUs.toFixed(1)} µs CPU per event, peak RSS ${v.rssMiB.toFixed(0)} MiB)`);
       verifies.push(v);
+      const p = await verifyRun(database.url, 'verify-port');
+      log(`  run ${run}: verify, one thread through the port (peer) ${fmt(p.rate)} ev/s (${p.cpuUs.toFixed(1)} µs CPU per event, peak RSS ${p.rssMiB.toFixed(0)} MiB)`);
+      peers.push(p);
       const e = await exportRun(database.url);
       log(`  run ${run}: export ${fmt(e.rate)} ev/s (${fmt(e.events)} lines, ${e.mib.toFixed(0)} MiB, ${e.cpuUs.toFixed(1)} µs CPU per event, peak RSS ${e.rssMiB.toFixed(0)} MiB)`);
       exports.push(e);
     }
     const verifyRate = median(verifies.map((v) => v.rate));
+    const peerRate = median(peers.map((p) => p.rate));
     const exportRate = median(exports.map((e) => e.rate));
     const peak = Math.max(...verifies.map((v) => v.rssMiB), ...exports.map((e) => e.rssMiB));
     const loadAfter = loadavg()[0]!;
@@ -205,6 +213,7 @@ export async function runAuditBenchmark(): Promise<void> {
       ['measure', 'median', 'runs', 'CPU µs per event (median)', 'peak RSS (MiB)', 'target', ''],
       [
         ['chain verification (ev/s)', fmt(verifyRate), verifies.map((v) => fmt(v.rate)).join(', '), median(verifies.map((v) => v.cpuUs)).toFixed(1), Math.max(...verifies.map((v) => v.rssMiB)).toFixed(0), `≥ ${fmt(TARGETS.verify)}`, verdict(verifyRate >= TARGETS.verify)],
+        [`peer: verification in one thread through the port, as before (ev/s; ranges ${(verifyRate / peerRate).toFixed(2)}× this)`, fmt(peerRate), peers.map((p) => fmt(p.rate)).join(', '), median(peers.map((p) => p.cpuUs)).toFixed(1), Math.max(...peers.map((p) => p.rssMiB)).toFixed(0), '', ''],
         ['NDJSON export over HTTP (ev/s)', fmt(exportRate), exports.map((e) => fmt(e.rate)).join(', '), median(exports.map((e) => e.cpuUs)).toFixed(1), Math.max(...exports.map((e) => e.rssMiB)).toFixed(0), `≥ ${fmt(TARGETS.export)}`, verdict(exportRate >= TARGETS.export)],
         ['peak RSS of either process (MiB)', peak.toFixed(0), '', '', '', `< ${TARGETS.peakMiB}`, verdict(peak < TARGETS.peakMiB)],
       ],
@@ -216,6 +225,7 @@ export async function runAuditBenchmark(): Promise<void> {
       table,
       '',
       '- verification: `verifyChain` with its defaults in a child process that loads none of the API (bench/audit-verify-child.ts): the chain cut into as many ranges as cores (at most 4; here 2), each in a worker thread (32 MiB old-generation heap) with two connections of its own, reading `pl_events` as text in pages of 1,000 with the next page requested ahead, encoding each event from that text and comparing every recomputed link with `pl_audit_chain`. CPU and peak RSS include the worker threads.',
+      '- peer: the same child verifying through the EventStore port in one thread (`verifyChain` over a store that is not a PostgresEventStore, `parallel: 1`): how verification ran before, and how it runs over EventStoreDB. Its ratio is the fair comparison when the machine is busy.',
       '- export: `GET /v1/events` served by the API in a child process (auth, route, `exportNdjson` with backpressure), read by a client in the benchmark process that counts lines.',
       `- peak RSS: \`process.resourceUsage().maxRSS\` of the child at its end (the whole process, Node, tsx and libraries included). The serving child had reached ${fmt(median(exports.map((e) => e.readyMiB)))} MiB (median) before the export began: the API loaded, one registration (argon2id, 19 MiB) and a role change.`,
       '- the log was filled by bulk INSERT … generate_series and chained by `chainRows` (the projection\'s code), not timed.',
