@@ -5,42 +5,14 @@
  * everything the way the service does, then prints the kinds of handle still open as one JSON line and returns, without process.exit:
  * the process must end by itself.
  */
-import { once } from 'node:events';
-import http from 'node:http';
-import { Pool } from 'pg';
 import { changePlatformRole } from '../../src/cli/users';
-import { PostgresEventStore } from '../../src/eventstore/postgres/store';
-import { buildApi } from '../../src/http/api';
-import { createApp } from '../../src/http/app';
-import { createLogger } from '../../src/platform/logger';
-import { createMetrics } from '../../src/platform/metrics';
-import { sealPersonalData } from '../../src/personal-data';
+import { serveApi } from './serve-api';
 
 async function main(): Promise<void> {
   const [connectionString, dataDir] = process.argv.slice(2);
   if (!connectionString || !dataDir) throw new Error('usage: node --import tsx api-close.child.ts <connection string> <data dir>');
-  const pool = new Pool({ connectionString, max: 4 });
-  const rawStore = new PostgresEventStore({ connection: { connectionString }, pool });
-  const { store, personKeys } = await sealPersonalData(rawStore, { pool, dataDir, keyCacheSize: 100, keyCacheTtlMs: 60_000 });
-  const logger = createLogger('silent');
-  const assembly = await buildApi({
-    config: {
-      auth: { issuer: 'postledger-test', audience: 'postledger-test-api', accessTokenTtlSeconds: 900, refreshTokenTtlDays: 30 },
-      dataDir,
-      rateLimits: { windowMs: 60_000, credentials: 100, webhook: 100, api: 100 },
-      minPositionTimeoutMs: 300,
-    },
-    pool,
-    store,
-    rawStore,
-    personKeys,
-    logger,
-    webhookSecret: 'x'.repeat(32),
-  });
-  const app = createApp({ logger, metrics: createMetrics(), readinessChecks: [], routes: [assembly.router], corsOrigins: [] });
-  const server = http.createServer(app).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  const { pool, store, rawStore, assembly, server, port } = await serveApi(connectionString, dataDir, { keyCacheSize: 100, minPositionTimeoutMs: 300 });
+  const base = `http://127.0.0.1:${port}`;
   const email = `closer-${process.pid}@example.com`;
   const registered = await fetch(`${base}/v1/auth/register`, {
     method: 'POST',

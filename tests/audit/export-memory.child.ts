@@ -4,42 +4,14 @@
  * prints what the heap did meanwhile as one JSON line. A process of its own, so that nothing
  * else the test runner holds moves the heap.
  */
-import { once } from 'node:events';
 import http, { ServerResponse } from 'node:http';
-import { Pool } from 'pg';
-import { PostgresEventStore } from '../../src/eventstore/postgres/store';
-import { buildApi } from '../../src/http/api';
-import { createApp } from '../../src/http/app';
-import { createLogger } from '../../src/platform/logger';
-import { sealPersonalData } from '../../src/personal-data';
-import { createMetrics } from '../../src/platform/metrics';
+import { serveApi } from './serve-api';
 
 async function main(): Promise<void> {
   const [connectionString, apiKey, dataDir] = process.argv.slice(2);
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!connectionString || !apiKey || !dataDir || !gc) throw new Error('usage: node --expose-gc --import tsx export-memory.child.ts <connection string> <api key> <data dir>');
-  const pool = new Pool({ connectionString, max: 4 });
-  const rawStore = new PostgresEventStore({ connection: { connectionString }, pool });
-  // the export reads through the store the service uses: personal data opened on the way out
-  const { store, personKeys } = await sealPersonalData(rawStore, { pool, dataDir, keyCacheSize: 10_000, keyCacheTtlMs: 60_000 });
-  const logger = createLogger('silent');
-  const assembly = await buildApi({
-    config: {
-      auth: { issuer: 'postledger-test', audience: 'postledger-test-api', accessTokenTtlSeconds: 900, refreshTokenTtlDays: 30 },
-      dataDir,
-      rateLimits: { windowMs: 60_000, credentials: 100, webhook: 100, api: 100 },
-    },
-    pool,
-    store,
-    rawStore,
-    personKeys,
-    logger,
-    webhookSecret: 'x'.repeat(32),
-  });
-  const app = createApp({ logger, metrics: createMetrics(), readinessChecks: [], routes: [assembly.router], corsOrigins: [] });
-  const server = http.createServer(app).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
+  const { pool, store, assembly, server, port } = await serveApi(connectionString, dataDir, { keyCacheSize: 10_000 });
 
   // counts the writes the route had to wait after: backpressure was met, not just hoped for
   let fullWrites = 0;
