@@ -1,5 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+// before kafkajs: on the producer's thread its protocol modules then load the faster Encoder
+import './kafkajs-fast-encoder';
 import { Kafka, type LogEntry, logLevel, type Producer, type RetryOptions, type TopicMessages } from 'kafkajs';
 import type { Logger } from '../platform/logger';
 import { keyPartitioner } from './partitioning';
