@@ -12,7 +12,6 @@ type FastEncoderModule = typeof import('../../src/streaming/kafkajs-fast-encoder
 /** A fresh module registry: kafkajs and the module load anew inside `load`. */
 function isolated<T>(load: (require: NodeJS.Require) => T): T {
   let out: T | undefined;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   jest.isolateModules(() => (out = load(require)));
   return out!;
 }
