@@ -111,53 +111,105 @@ export const engagementProjection: Projection = {
   async apply(trx, events) {
     const snapshots = [...counted(events)];
     if (snapshots.length === 0) return;
-    const posts = await postBuckets(trx, [...new Set(snapshots.map((s) => s.postId))]);
-    const latest = new Map<string, Snapshot>();
-    const buckets = new Map<string, Sum>();
-    const hours = new Map<string, Sum>();
-    const starts = new Map<string, { workspaceId: string; accountId: string; bucketStart: number; previous: number; previousOfAccount: number; posts: number }>();
-    const touched = new Set<string>();
-    for (const snapshot of snapshots) {
-      // counted snapshots of a post come in the order of their capture: the last one is the latest
-      latest.set(snapshot.postId, snapshot);
-      const start = hourOf(snapshot.capturedAt);
-      const post = posts.get(snapshot.postId) ?? { workspaceId: snapshot.workspaceId, lastOfAccount: new Map<string, number>() };
-      posts.set(snapshot.postId, post);
-      let accountId = snapshot.accountId;
-      if (post.latest && start === post.latest.start) {
-        // another snapshot of the hour of the latest bucket: it adds to that bucket, under its account
-        accountId = post.latest.accountId;
-      } else {
-        if (post.latest && start < post.latest.start) {
-          throw new Error(`a counted snapshot of post ${snapshot.postId} at ${snapshot.capturedAt} is older than its latest bucket: the log breaks the rule that counted snapshots only get newer`);
-        }
-        const previous = post.latest?.start ?? -Infinity;
-        const previousOfAccount = post.lastOfAccount.get(accountId) ?? -Infinity;
-        const key = `${post.workspaceId} ${accountId} ${start} ${previous} ${previousOfAccount}`;
-        const entry = starts.get(key) ?? { workspaceId: post.workspaceId, accountId, bucketStart: start, previous, previousOfAccount, posts: 0 };
-        entry.posts += 1;
-        starts.set(key, entry);
-        post.latest = { start, accountId };
-        post.lastOfAccount.set(accountId, start);
-        touched.add(`${snapshot.postId} ${accountId}`);
-      }
-      addTo(buckets, `${snapshot.postId} ${start}`, { workspaceId: snapshot.workspaceId, accountId, postId: snapshot.postId, bucketStart: start }, snapshot.delta);
-      addTo(hours, `${post.workspaceId} ${accountId} ${start}`, { workspaceId: post.workspaceId, accountId, postId: snapshot.postId, bucketStart: start }, snapshot.delta);
-    }
-    const lastBuckets = [...touched].map((key) => {
-      const [postId, accountId] = key.split(' ') as [string, string];
-      const post = posts.get(postId)!;
-      return { postId, accountId, workspaceId: post.workspaceId, lastBucket: post.lastOfAccount.get(accountId)! };
-    });
+    const fold = newFold(await postBuckets(trx, [...new Set(snapshots.map((s) => s.postId))]));
+    foldSnapshots(fold, snapshots);
     // every table in one statement: one round trip a batch besides the read above
     await sql`
-      with totals as (${upsertTotals([...latest.values()])}),
-           buckets as (${addToBuckets([...buckets.values()])}),
-           hours as (${addToHours([...hours.values()])}),
-           starts as (${addToStarts([...starts.values()])})
-      ${saveLastBuckets(lastBuckets)}`.execute(trx);
+      with totals as (${upsertTotals([...fold.latest.values()])}),
+           buckets as (${addToBuckets([...fold.buckets.values()])}),
+           hours as (${addToHours([...fold.hours.values()])}),
+           starts as (${addToStarts([...fold.starts.values()])})
+      ${saveLastBuckets(lastBucketsOf(fold))}`.execute(trx);
+  },
+  bulk() {
+    // a rebuild into empty tables: what the rollups and each post's last buckets need is kept
+    // here across batches and written once at the end; each batch writes totals and buckets
+    const fold = newFold(new Map());
+    return {
+      async apply(trx, events) {
+        const snapshots = [...counted(events)];
+        if (snapshots.length === 0) return;
+        fold.latest = new Map();
+        fold.buckets = new Map();
+        foldSnapshots(fold, snapshots);
+        await sql`
+          with totals as (${upsertTotals([...fold.latest.values()])})
+          ${addToBuckets([...fold.buckets.values()])}`.execute(trx);
+      },
+      async finish(trx) {
+        if (fold.touched.size === 0) return;
+        await sql`
+          with hours as (${addToHours([...fold.hours.values()])}),
+               starts as (${addToStarts([...fold.starts.values()])})
+          ${saveLastBuckets(lastBucketsOf(fold))}`.execute(trx);
+      },
+    };
   },
 };
+
+interface Start {
+  workspaceId: string;
+  accountId: string;
+  bucketStart: number;
+  previous: number;
+  previousOfAccount: number;
+  posts: number;
+}
+
+/** A batch (or a whole rebuild) folded in memory: what the tables get. */
+interface Fold {
+  /** The posts' latest buckets: read from the tables before a batch, or kept through a rebuild. */
+  posts: Map<string, PostBuckets>;
+  latest: Map<string, Snapshot>;
+  buckets: Map<string, Sum>;
+  hours: Map<string, Sum>;
+  starts: Map<string, Start>;
+  /** `postId accountId` of the posts' last buckets that moved. */
+  touched: Set<string>;
+}
+
+function newFold(posts: Map<string, PostBuckets>): Fold {
+  return { posts, latest: new Map(), buckets: new Map(), hours: new Map(), starts: new Map(), touched: new Set() };
+}
+
+function foldSnapshots(fold: Fold, snapshots: readonly Snapshot[]): void {
+  const { posts, latest, buckets, hours, starts, touched } = fold;
+  for (const snapshot of snapshots) {
+    // counted snapshots of a post come in the order of their capture: the last one is the latest
+    latest.set(snapshot.postId, snapshot);
+    const start = hourOf(snapshot.capturedAt);
+    const post = posts.get(snapshot.postId) ?? { workspaceId: snapshot.workspaceId, lastOfAccount: new Map<string, number>() };
+    posts.set(snapshot.postId, post);
+    let accountId = snapshot.accountId;
+    if (post.latest && start === post.latest.start) {
+      // another snapshot of the hour of the latest bucket: it adds to that bucket, under its account
+      accountId = post.latest.accountId;
+    } else {
+      if (post.latest && start < post.latest.start) {
+        throw new Error(`a counted snapshot of post ${snapshot.postId} at ${snapshot.capturedAt} is older than its latest bucket: the log breaks the rule that counted snapshots only get newer`);
+      }
+      const previous = post.latest?.start ?? -Infinity;
+      const previousOfAccount = post.lastOfAccount.get(accountId) ?? -Infinity;
+      const key = `${post.workspaceId} ${accountId} ${start} ${previous} ${previousOfAccount}`;
+      const entry = starts.get(key) ?? { workspaceId: post.workspaceId, accountId, bucketStart: start, previous, previousOfAccount, posts: 0 };
+      entry.posts += 1;
+      starts.set(key, entry);
+      post.latest = { start, accountId };
+      post.lastOfAccount.set(accountId, start);
+      touched.add(`${snapshot.postId} ${accountId}`);
+    }
+    addTo(buckets, `${snapshot.postId} ${start}`, { workspaceId: snapshot.workspaceId, accountId, postId: snapshot.postId, bucketStart: start }, snapshot.delta);
+    addTo(hours, `${post.workspaceId} ${accountId} ${start}`, { workspaceId: post.workspaceId, accountId, postId: snapshot.postId, bucketStart: start }, snapshot.delta);
+  }
+}
+
+function lastBucketsOf({ posts, touched }: Fold): { postId: string; accountId: string; workspaceId: string; lastBucket: number }[] {
+  return [...touched].map((key) => {
+    const [postId, accountId] = key.split(' ') as [string, string];
+    const post = posts.get(postId)!;
+    return { postId, accountId, workspaceId: post.workspaceId, lastBucket: post.lastOfAccount.get(accountId)! };
+  });
+}
 
 function* counted(events: readonly RecordedEvent[]): Generator<Snapshot> {
   for (const event of events) {
@@ -229,7 +281,7 @@ function addToHours(hours: Sum[]): RawBuilder<unknown> {
     on conflict (workspace_id, account_id, bucket_start) do update set ${added('rm_engagement_hourly')}`;
 }
 
-function addToStarts(starts: { workspaceId: string; accountId: string; bucketStart: number; previous: number; previousOfAccount: number; posts: number }[]): RawBuilder<unknown> {
+function addToStarts(starts: Start[]): RawBuilder<unknown> {
   return sql`
     insert into rm_engagement_post_starts (workspace_id, account_id, bucket_start, previous_bucket, previous_account_bucket, posts)
     select * from unnest(${starts.map((s) => s.workspaceId)}::uuid[], ${starts.map((s) => s.accountId)}::uuid[], ${starts.map((s) => iso(s.bucketStart))}::timestamptz[],

@@ -18,4 +18,17 @@ export interface Projection {
    */
   storedForm?: boolean;
   apply(trx: Transaction<ReadModels>, events: readonly RecordedEvent[]): Promise<void>;
+  /**
+   * Optional: a faster way for a rebuild to fill its empty tables. The rebuild's main pass
+   * gives the batches, in order, to the returned `apply` (each in its own transaction, as with
+   * `apply`), then calls `finish` once; from there on the tables must be exactly what `apply`
+   * alone would have made, since what comes later goes to `apply`.
+   */
+  bulk?(): BulkLoad;
+}
+
+/** A rebuild's bulk load of one projection (see `Projection.bulk`). */
+export interface BulkLoad {
+  apply(trx: Transaction<ReadModels>, events: readonly RecordedEvent[]): Promise<void>;
+  finish(trx: Transaction<ReadModels>): Promise<void>;
 }

@@ -4,7 +4,7 @@ import type { EventFilter, EventStore, Position, RecordedEvent } from '../events
 import type { Logger } from '../platform/logger';
 import { Progress, type ProgressStream } from '../platform/progress';
 import { SessionLock } from '../platform/session-lock';
-import type { Projection } from './projection';
+import type { BulkLoad, Projection } from './projection';
 import { PROGRESS_CHANNEL_PREFIX } from './progress';
 import type { ReadModels } from './read-models';
 
@@ -96,6 +96,8 @@ interface Target {
   indexMs: number;
   /** Its batches in order, one after the other; never rejects (failures go to `failure`). */
   applying: Promise<void>;
+  /** The projection's bulk load (`Projection.bulk`) during the main pass, if it has one. */
+  bulk?: BulkLoad;
   log: Logger;
 }
 
@@ -155,6 +157,7 @@ export async function rebuildProjections(options: RebuildOptions & { projections
       applyMs: 0,
       indexMs: 0,
       applying: Promise.resolve(),
+      bulk: projection.bulk?.(),
       log: logger.child({ projection: projection.name, rebuild: shadow }),
     };
   });
@@ -179,6 +182,7 @@ export async function rebuildProjections(options: RebuildOptions & { projections
     const progress = new Progress({ label: `rebuild ${label}`, unit: 'log positions', stream: options.progressStream, logger });
     const head = (await options.store.headPosition()) ?? 0n;
     const pass = await applyPages(db, read, targets, 0n, batchSize, (position) => progress.update(Number(position), Number(head > position ? head : position)));
+    await finishBulkLoads(db, targets);
     const end = head > pass.position ? head : pass.position;
     progress.update(Number(end), Number(end));
     const applied = targets.reduce((sum, t) => sum + t.events, 0);
@@ -339,7 +343,7 @@ async function applyPages(
           try {
             await db.transaction().execute(async (trx) => {
               await sql`select set_config('search_path', ${`"${t.shadow}"`}, true), set_config('synchronous_commit', 'off', true)`.execute(trx);
-              await t.projection.apply(trx, share);
+              await (t.bulk ?? t.projection).apply(trx, share);
             });
           } catch (error) {
             failure ??= new RebuildFailed(t.name, share[0]!.position, error);
@@ -359,6 +363,27 @@ async function applyPages(
   }
   if (failure) throw failure;
   return { position, events };
+}
+
+/** Completes each bulk load (`BulkLoad.finish`) in its new tables; from then on batches go to `apply`. */
+async function finishBulkLoads(db: Kysely<ReadModels>, targets: Target[]): Promise<void> {
+  await Promise.all(
+    targets.map(async (t) => {
+      const bulk = t.bulk;
+      if (!bulk) return;
+      t.bulk = undefined;
+      const began = performance.now();
+      try {
+        await db.transaction().execute(async (trx) => {
+          await sql`select set_config('search_path', ${`"${t.shadow}"`}, true)`.execute(trx);
+          await bulk.finish(trx);
+        });
+      } catch (error) {
+        throw new RebuildFailed(t.name, t.position, error);
+      }
+      t.applyMs += performance.now() - began;
+    }),
+  );
 }
 
 /** Runs the projection's migrations in `schema`; returns the tables they made there. */

@@ -185,6 +185,35 @@ describe('analytics rollups', () => {
     expect(await Promise.all(rollups.map(dump))).toEqual(incremental);
   });
 
+  it("are the same from a rebuild's bulk load, however cut, and `apply` carries on from where it finished", async () => {
+    const tables = ['rm_post_engagement', 'rm_engagement_buckets', ...rollups.slice(0, 3)];
+    const incremental = await Promise.all(tables.map(dump));
+    const snapshots = log.filter((e) => e.type === 'EngagementSnapshotRecorded');
+    const db = readModelDb(pool);
+    for (const [size, bulkPart] of [
+      [7, snapshots.length],
+      [50, Math.floor(snapshots.length / 2)],
+    ] as const) {
+      await pool.query(`truncate ${tables.join(', ')}`);
+      const bulk = engagementProjection.bulk!();
+      for (let i = 0; i < bulkPart; i += size) await db.transaction().execute((trx) => bulk.apply(trx, snapshots.slice(i, Math.min(i + size, bulkPart))));
+      // before finish only totals and buckets are written
+      expect((await pool.query('select count(*)::int as n from rm_engagement_hourly')).rows[0].n).toBe(0);
+      await db.transaction().execute((trx) => bulk.finish(trx));
+      for (let i = bulkPart; i < snapshots.length; i += size) await db.transaction().execute((trx) => engagementProjection.apply(trx, snapshots.slice(i, i + size)));
+      expect([size, bulkPart, await Promise.all(tables.map(dump))]).toEqual([size, bulkPart, incremental]);
+    }
+    // a bulk load that met no counted snapshot writes nothing at the end
+    await pool.query(`truncate ${tables.join(', ')}`);
+    const empty = engagementProjection.bulk!();
+    await db.transaction().execute((trx) => empty.apply(trx, []));
+    await db.transaction().execute((trx) => empty.finish(trx));
+    expect(await Promise.all(tables.map(dump))).toEqual(tables.map(() => []));
+    // the tables as the other tests expect them
+    await applyInBatches([engagementProjection], log, 7);
+    expect(await Promise.all(tables.map(dump))).toEqual(incremental);
+  });
+
   it('are made from the existing rows when the migration comes to a database that has them', async () => {
     const projected = await Promise.all(rollups.map(dump));
     await pool.query(`drop table ${rollups.join(', ')}`);

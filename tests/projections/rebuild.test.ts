@@ -199,6 +199,22 @@ describe('projections rebuild', () => {
     expect(await leftovers()).toEqual([]);
   }, 60_000);
 
+  it("stops when a projection's bulk load cannot finish, swaps nothing, and names it", async () => {
+    const before = await readModels(true);
+    const engagement = named('engagement')[0]!;
+    const broken: Projection = {
+      ...engagement,
+      bulk: () => {
+        const bulk = engagement.bulk!();
+        return { apply: bulk.apply, finish: async () => Promise.reject(new Error('cannot finish')) };
+      },
+    };
+    const failure = await rebuildAll([...named('comments'), broken], { batchSize: 100 }).catch((e: unknown) => e);
+    expect(failure).toMatchObject({ projection: 'engagement', message: expect.stringMatching(/^rebuild of engagement failed at position \d+: cannot finish$/) });
+    expect(await readModels(true)).toEqual(before);
+    expect(await leftovers()).toEqual([]);
+  }, 60_000);
+
   it('stops in the swap when an event appended meanwhile cannot be applied, and swaps nothing', async () => {
     const before = await readModels();
     const { projection, commentIds } = appendingComments(true);
