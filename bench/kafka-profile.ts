@@ -6,7 +6,7 @@
  * the same messages (a produce request, no network) per record, for comparison.
  *
  * Environment: KAFKA_BROKERS (default 127.0.0.1:9092), PROFILE_EVENTS (default 40000), REPS
- * (default 3), RELAY_BATCH_SIZE (default 500), PROFILE_STORE=personal (the relay reads through
+ * (default 3), RELAY_BATCH_SIZE (default 1000), PROFILE_STORE=personal (the relay reads through
  * the personal-data store, as in the service) or raw (default).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -31,7 +31,7 @@ import { freshSchema, preload } from './kafka';
 
 const EVENTS = envNumber('PROFILE_EVENTS', 40_000);
 const REPS = envNumber('REPS', 3);
-const BATCH = envNumber('RELAY_BATCH_SIZE', 500);
+const BATCH = envNumber('RELAY_BATCH_SIZE', 1000);
 const logger = createLogger('warn');
 
 function post<T = unknown>(session: Session, method: string, params?: object): Promise<T> {

@@ -157,7 +157,7 @@ const schema = z
         .optional(),
     ),
     KAFKA_TOPIC_PARTITIONS: variable(integer(1, 1000).default(6)),
-    RELAY_BATCH_SIZE: variable(integer(1, 10_000).default(500)),
+    RELAY_BATCH_SIZE: variable(integer(1, 10_000).default(1000)),
     REDIS_URL: variable(text(urlWithScheme(['redis:', 'rediss:']), 'must be a redis:// or rediss:// URL with a host').optional()),
     LOG_LEVEL: variable(oneOf(LOG_LEVELS).default('info')),
     DATA_DIR: variable(z.string().default('.data')),

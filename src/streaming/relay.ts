@@ -23,7 +23,7 @@ export interface RelayOptions {
   /** Settings of the connection that holds the leadership lock. */
   lockConnection: ClientConfig;
   logger: Logger;
-  /** Events per publish (default 500): a full batch is sent at once, a partial one when the log is read to its end. */
+  /** Events per publish (default 1000): a full batch is sent at once, a partial one when the log is read to its end. */
   batchSize?: number;
   /** Base of the backoff between attempts at a batch (doubling up to `maxRetryMs`), and between tries for the lock. */
   retryMs?: number;
@@ -87,7 +87,7 @@ export class Relay {
 
   constructor(private readonly options: RelayOptions) {
     this.name = options.name ?? 'outbound';
-    this.batchSize = options.batchSize ?? 500;
+    this.batchSize = options.batchSize ?? 1000;
     this.maxBatchBytes = options.maxBatchBytes ?? 768 * 1024;
     this.retryMs = options.retryMs ?? 200;
     this.maxRetryMs = options.maxRetryMs ?? 5000;

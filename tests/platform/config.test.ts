@@ -19,7 +19,7 @@ describe('loadConfig', () => {
       eventStore: { kind: 'postgres' },
       kafkaBrokers: undefined,
       topicPartitions: 6,
-      relayBatchSize: 500,
+      relayBatchSize: 1000,
       redisUrl: undefined,
       logLevel: 'info',
       dataDir: '.data',
