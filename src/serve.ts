@@ -23,9 +23,14 @@ export function configOrExit(host: HostProcess): Config | undefined {
   }
 }
 
+/** The same signal again within this many ms of the first is the same request, delivered twice. */
+export const REPEATED_SIGNAL_MS = 500;
+
 /**
  * Runs the service until SIGTERM or SIGINT, then shuts it down in order and exits 0. A second
- * signal during shutdown exits 1 at once; a start-up failure exits 1.
+ * signal during shutdown exits 1 at once, unless it is the first one again within
+ * REPEATED_SIGNAL_MS (a terminal's Ctrl-C reaches the service both directly and through tsx);
+ * a start-up failure exits 1.
  */
 export async function serve(host: HostProcess): Promise<void> {
   const config = configOrExit(host);
@@ -41,13 +46,20 @@ export async function serve(host: HostProcess): Promise<void> {
     logger.info({ clean }, 'shutdown complete');
     host.exit(0);
   };
+  let signalledAt = 0;
   const onSignal = (received: string) => {
     if (signal) {
+      // Ctrl-C under `npm start` arrives twice at once: from the terminal, and relayed by tsx
+      if (received === signal && Date.now() - signalledAt < REPEATED_SIGNAL_MS) {
+        logger.debug({ signal: received }, 'the same signal again at once (relayed): ignored');
+        return;
+      }
       logger.warn({ signal: received }, 'second signal during shutdown: exiting now');
       host.exit(1);
       return;
     }
     signal = received;
+    signalledAt = Date.now();
     // a signal during start-up is acted on once start-up has finished
     if (service) void shutdown(service);
   };

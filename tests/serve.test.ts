@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { configOrExit, serve } from '../src/serve';
+import { configOrExit, REPEATED_SIGNAL_MS, serve } from '../src/serve';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { FakeProcess } from './support/fake-process';
 import { unusedPort } from './support/ports';
@@ -46,6 +46,32 @@ describe('serve', () => {
     // the first shutdown still finishes
     for (let waited = 0; host.exits.length < 2 && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(host.exits).toEqual([1, 0]);
+  });
+
+  it('takes the same signal twice at once (Ctrl-C from the terminal and relayed by tsx) as one, and a later one as a second', async () => {
+    const port = await unusedPort();
+    const host = new FakeProcess(envFor(port));
+    await serve(host);
+    host.emit('SIGINT');
+    host.emit('SIGINT');
+    expect(host.exits).toEqual([]);
+    // a deliberate second Ctrl-C, later, still exits at once
+    await new Promise((resolve) => setTimeout(resolve, REPEATED_SIGNAL_MS + 100));
+    host.emit('SIGINT');
+    for (let waited = 0; !host.exits.includes(0) && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    // 1 for the second signal, 0 when the first shutdown finished, in whichever order they came
+    expect([...host.exits].sort()).toEqual([0, 1]);
+    await expect(healthz(port)).rejects.toThrow();
+  });
+
+  it('shuts down cleanly on the same signal twice at once', async () => {
+    const port = await unusedPort();
+    const host = new FakeProcess(envFor(port));
+    await serve(host);
+    host.emit('SIGTERM');
+    host.emit('SIGTERM');
+    for (let waited = 0; host.exits.length === 0 && waited < 10_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(host.exits).toEqual([0]);
   });
 
   it('shuts down once start-up has finished when a signal comes during it', async () => {

