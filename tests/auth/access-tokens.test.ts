@@ -109,6 +109,62 @@ describe('verifying', () => {
   });
 });
 
+describe('verified tokens remembered', () => {
+  /** Counts full verifications: jose asks for the key once per signature check. */
+  const keyLookups = (instance: AccessTokens) => jest.spyOn(instance as unknown as { keyFor: () => KeyObject }, 'keyFor');
+
+  it('checks a signature once, and expiry (with the tolerated skew) on every use', async () => {
+    const tolerant = new AccessTokens({ keys, issuer: ISSUER, audience: AUDIENCE, now: clock.now, clockToleranceSeconds: 30 });
+    const lookups = keyLookups(tolerant);
+    const token = await tolerant.issueAccessToken({ userId: USER, sessionId: SESSION });
+    const first = await tolerant.verifyAccessToken(token);
+    first.expiresAt.setTime(0);
+    await expect(tolerant.verifyAccessToken(token)).resolves.toEqual({ userId: USER, sessionId: SESSION, expiresAt: new Date((nowSeconds() + 900) * 1000) });
+    expect(lookups).toHaveBeenCalledTimes(1);
+    clock.advance(929_000);
+    await expect(tolerant.verifyAccessToken(token)).resolves.toMatchObject({ userId: USER });
+    clock.advance(1_000);
+    await expect(tolerant.verifyAccessToken(token)).rejects.toMatchObject({ reason: 'expired' });
+    // forgotten once expired: a later try is checked in full again, and still refused
+    await expect(tolerant.verifyAccessToken(token)).rejects.toMatchObject({ reason: 'expired' });
+    expect(lookups).toHaveBeenCalledTimes(2);
+  });
+
+  it('remembers only what verified: an altered copy of a remembered token is checked in full and refused', async () => {
+    const lookups = keyLookups(tokens);
+    const token = await tokens.issueAccessToken({ userId: USER, sessionId: SESSION });
+    await tokens.verifyAccessToken(token);
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const altered = `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BA' : 'AA'}`;
+    expect(await rejection(altered)).toBe('bad_signature');
+    expect(await rejection(altered)).toBe('bad_signature');
+    expect(lookups).toHaveBeenCalledTimes(3);
+  });
+
+  it('refuses a remembered token once its key is no longer accepted', async () => {
+    const mutable = { ...keys, publicKeys: new Map(keys.publicKeys) };
+    const instance = new AccessTokens({ keys: mutable, issuer: ISSUER, audience: AUDIENCE, now: clock.now });
+    const token = await instance.issueAccessToken({ userId: USER, sessionId: SESSION });
+    await expect(instance.verifyAccessToken(token)).resolves.toMatchObject({ userId: USER });
+    mutable.publicKeys.delete(keys.kid);
+    await expect(instance.verifyAccessToken(token)).rejects.toMatchObject({ reason: 'unknown_kid' });
+    await expect(instance.verifyAccessToken(token)).rejects.toMatchObject({ reason: 'unknown_kid' });
+  });
+
+  it('keeps at most verifiedCacheSize tokens, the oldest going first; 0 keeps none', async () => {
+    const one = new AccessTokens({ keys, issuer: ISSUER, audience: AUDIENCE, now: clock.now, verifiedCacheSize: 1 });
+    const none = new AccessTokens({ keys, issuer: ISSUER, audience: AUDIENCE, now: clock.now, verifiedCacheSize: 0 });
+    const [a, b] = [await one.issueAccessToken({ userId: USER, sessionId: SESSION }), await one.issueAccessToken({ userId: USER, sessionId: SESSION })];
+    const oneLookups = keyLookups(one);
+    for (const token of [a, a, b, a]) await one.verifyAccessToken(token);
+    // a, (a remembered), b pushes a out, a again
+    expect(oneLookups).toHaveBeenCalledTimes(3);
+    const noneLookups = keyLookups(none);
+    for (const token of [a, a]) await none.verifyAccessToken(token);
+    expect(noneLookups).toHaveBeenCalledTimes(2);
+  });
+});
+
 describe('attacks', () => {
   it('rejects alg "none"', async () => {
     const encode = (value: object) => base64url.encode(JSON.stringify(value));
