@@ -164,7 +164,9 @@ async function warmUp(store: PostgresEventStore, bus: KafkaBus): Promise<void> {
   const byTopic = new Map<string, BusMessage[]>();
   for (const event of await store.readAll({ maxCount: WARMUP_EVENTS })) {
     const { topic, message } = toOutboundMessage(event);
-    byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
+    const messages = byTopic.get(topic);
+    if (messages) messages.push(message);
+    else byTopic.set(topic, [message]);
   }
   await Promise.all([...byTopic].map(([topic, messages]) => bus.publish(topic, messages)));
   progress(`warm-up: ${WARMUP_EVENTS} events published to ${byTopic.size} topics (not timed)`);

@@ -16,3 +16,8 @@ export function categoryOf(streamId: string): string {
 export function isValidStreamId(streamId: string): boolean {
   return typeof streamId === 'string' && STREAM_ID.test(streamId);
 }
+
+/** Refuses a malformed stream id with `InvalidInput` naming the field (what the adapters' reads do). */
+export function assertStreamId(streamId: string): void {
+  if (!isValidStreamId(streamId)) throw new InvalidInput('streamId', `"${String(streamId).slice(0, 80)}" is not <category>-<id>`);
+}

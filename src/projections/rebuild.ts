@@ -341,10 +341,7 @@ async function applyPages(
           if (failure) return;
           const began = performance.now();
           try {
-            await db.transaction().execute(async (trx) => {
-              await sql`select set_config('search_path', ${`"${t.shadow}"`}, true), set_config('synchronous_commit', 'off', true)`.execute(trx);
-              await (t.bulk ?? t.projection).apply(trx, share);
-            });
+            await inShadow(db, t, (trx) => (t.bulk ?? t.projection).apply(trx, share));
           } catch (error) {
             failure ??= new RebuildFailed(t.name, share[0]!.position, error);
           }
@@ -365,6 +362,14 @@ async function applyPages(
   return { position, events };
 }
 
+/** Runs `work` in a transaction on the target's new tables (its search_path; commits not waited for on disk, as the swap is). */
+async function inShadow(db: Kysely<ReadModels>, t: Target, work: (trx: Transaction<ReadModels>) => Promise<void>): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`select set_config('search_path', ${`"${t.shadow}"`}, true), set_config('synchronous_commit', 'off', true)`.execute(trx);
+    await work(trx);
+  });
+}
+
 /** Completes each bulk load (`BulkLoad.finish`) in its new tables; from then on batches go to `apply`. */
 async function finishBulkLoads(db: Kysely<ReadModels>, targets: Target[]): Promise<void> {
   await Promise.all(
@@ -374,10 +379,7 @@ async function finishBulkLoads(db: Kysely<ReadModels>, targets: Target[]): Promi
       t.bulk = undefined;
       const began = performance.now();
       try {
-        await db.transaction().execute(async (trx) => {
-          await sql`select set_config('search_path', ${`"${t.shadow}"`}, true)`.execute(trx);
-          await bulk.finish(trx);
-        });
+        await inShadow(db, t, (trx) => bulk.finish(trx));
       } catch (error) {
         throw new RebuildFailed(t.name, t.position, error);
       }

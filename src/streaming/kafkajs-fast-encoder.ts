@@ -87,11 +87,7 @@ function fastRecord(Encoder: KafkajsEncoderClass, original: RecordEncoder): Reco
     if (!plainHeaders(headers)) return original(record);
     const names = Object.keys(headers);
     let headersSize = Encoder.sizeOfVarInt(names.length);
-    for (const name of names) {
-      const nameSize = Buffer.byteLength(name);
-      const valueSize = Buffer.byteLength(headers[name]!);
-      headersSize += Encoder.sizeOfVarInt(nameSize) + nameSize + Encoder.sizeOfVarInt(valueSize) + valueSize;
-    }
+    for (const name of names) headersSize += Encoder.sizeOfVarIntBytes(name) + Encoder.sizeOfVarIntBytes(headers[name]);
     const body = 1 + Encoder.sizeOfVarLong(timestampDelta) + Encoder.sizeOfVarInt(offsetDelta) + Encoder.sizeOfVarIntBytes(key) + Encoder.sizeOfVarIntBytes(value) + headersSize;
     const out = (new Encoder(body + 5) as RecordWriter).writeVarInt(body).writeInt8(0).writeVarLong(timestampDelta).writeVarInt(offsetDelta).writeVarIntBytes(key).writeVarIntBytes(value).writeVarInt(names.length);
     for (const name of names) out.writeVarIntString(name).writeVarIntBytes(headers[name]);

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { canonicalEvent, canonicalJson } from '../../src/audit/canonical';
 import { GENESIS_LINK, nextLink } from '../../src/audit/chain';
 import { verifyChain, type VerifyOptions, type VerifyResult } from '../../src/audit/verify';
-import type { EventStore, RecordedEvent } from '../../src/eventstore/port';
+import type { RecordedEvent } from '../../src/eventstore/port';
+import { portOnly } from '../support/port-only';
 import { chainedLog, type ChainedLog } from './support';
 
 describe('canonical encoding', () => {
@@ -41,18 +42,6 @@ describe('canonical encoding', () => {
   });
 });
 
-/** The store behind the port only: not a PostgresEventStore, so verification reads it as it would EventStoreDB. */
-function portOnly(store: EventStore): EventStore {
-  return {
-    appendToStream: (...args) => store.appendToStream(...args),
-    readStream: (...args) => store.readStream(...args),
-    readAll: (...args) => store.readAll(...args),
-    subscribe: (...args) => store.subscribe(...args),
-    headPosition: () => store.headPosition(),
-    ping: () => store.ping(),
-    close: () => store.close(),
-  };
-}
 
 type Verify = (log: ChainedLog, options?: VerifyOptions) => Promise<VerifyResult>;
 

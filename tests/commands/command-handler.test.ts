@@ -134,17 +134,18 @@ describe('CommandHandler', () => {
   });
 });
 
+type Mark = DomainEvent<'Marked', { value: number; resets: boolean }>;
+/** State is the sum since the latest resetting event, which sets it outright. */
+const marks: Decider<{ type: 'Mark'; value: number }, Mark, { sum: number }> = {
+  initialState: () => ({ sum: 0 }),
+  decide: (command) => [{ type: 'Marked', data: { value: command.value, resets: false } }],
+  evolve: (state, event) => ({ sum: event.data.resets ? event.data.value : state.sum + event.data.value }),
+  resetsState: (event) => event.data.resets,
+};
+const append = (id: string, values: Array<[number, boolean]>) =>
+  store.appendToStream(id, values.map(([value, resets]) => ({ id: randomUUID(), type: 'Marked', data: { value, resets } })));
+
 describe('CommandHandler loading from the tail', () => {
-  type Mark = DomainEvent<'Marked', { value: number; resets: boolean }>;
-  /** State is the sum since the latest resetting event, which sets it outright. */
-  const marks: Decider<{ type: 'Mark'; value: number }, Mark, { sum: number }> = {
-    initialState: () => ({ sum: 0 }),
-    decide: (command) => [{ type: 'Marked', data: { value: command.value, resets: false } }],
-    evolve: (state, event) => ({ sum: event.data.resets ? event.data.value : state.sum + event.data.value }),
-    resetsState: (event) => event.data.resets,
-  };
-  const append = (id: string, values: Array<[number, boolean]>) =>
-    store.appendToStream(id, values.map(([value, resets]) => ({ id: randomUUID(), type: 'Marked', data: { value, resets } })));
 
   it('gives the same state as a full fold, reading back only to the latest resetting event', async () => {
     const id = streamId();
@@ -186,15 +187,6 @@ describe('CommandHandler loading from the tail', () => {
 });
 
 describe('CommandHandler loading many streams', () => {
-  type Mark = DomainEvent<'Marked', { value: number; resets: boolean }>;
-  const marks: Decider<{ type: 'Mark'; value: number }, Mark, { sum: number }> = {
-    initialState: () => ({ sum: 0 }),
-    decide: (command) => [{ type: 'Marked', data: { value: command.value, resets: false } }],
-    evolve: (state, event) => ({ sum: event.data.resets ? event.data.value : state.sum + event.data.value }),
-    resetsState: (event) => event.data.resets,
-  };
-  const append = (id: string, values: Array<[number, boolean]>) =>
-    store.appendToStream(id, values.map(([value, resets]) => ({ id: randomUUID(), type: 'Marked', data: { value, resets } })));
 
   it('gives each stream the state load gives it, from one read of the store for the streams it covers', async () => {
     const [resetAtEnd, resetEarly, noReset, empty] = [streamId(), streamId(), streamId(), streamId()];

@@ -11,6 +11,7 @@ import { readModelDb } from '../../src/projections/read-models';
 import { SessionLock } from '../../src/platform/session-lock';
 import { connectAccount, inOneDay, postsWorkspace, published, failed, type PostsWorkspace } from '../commands/routes/posts-support';
 import { startTestApi, type TestApi } from '../support/api';
+import { portOnly } from '../support/port-only';
 
 let api: TestApi;
 let ws: PostsWorkspace;
@@ -136,17 +137,8 @@ describe('projections rebuild', () => {
 
   it('reads each page twice when the reading store cannot open what the adapter returns, with the same result', async () => {
     const before = await readModels(true);
-    const opened = api.store;
     // a reader that is neither the adapter nor a PersonalDataEventStore over it
-    const wrapped: EventStore = {
-      appendToStream: (...a) => opened.appendToStream(...a),
-      readStream: (...a) => opened.readStream(...a),
-      readAll: (...a) => opened.readAll(...a),
-      subscribe: (...a) => opened.subscribe(...a),
-      headPosition: () => opened.headPosition(),
-      ping: () => opened.ping(),
-      close: () => opened.close(),
-    };
+    const wrapped = portOnly(api.store);
     const result = await rebuildAll(named('users', 'audit-chain'), { store: wrapped });
     expect(result.projections.map((r) => r.events)).toEqual([expect.any(Number), Number((await api.rawStore.headPosition())!)]);
     // the audit chain alone reads the adapter only

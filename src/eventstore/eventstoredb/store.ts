@@ -10,7 +10,6 @@ import {
   type ReadPosition,
 } from '@eventstore/db-client';
 import type { Logger } from 'pino';
-import { InvalidInput } from '../errors';
 import { checkCount, checkExpected, DEFAULT_MAX_EVENT_BYTES, prepareAppend, type PreparedEvent } from '../event-validation';
 import type {
   AppendOptions,
@@ -24,7 +23,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '../port';
-import { isValidStreamId } from '../stream-name';
+import { assertStreamId } from '../stream-name';
 import { Wakeup } from '../wakeup';
 import { appendWithSnapshots, type AppendIo, type StreamSnapshot, type WriteCondition } from './append';
 import { LiveWakeup } from './live-wakeup';
@@ -99,7 +98,7 @@ export class EventStoreDbEventStore implements EventStore {
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    if (!isValidStreamId(streamId)) throw new InvalidInput('streamId', `"${String(streamId).slice(0, 80)}" is not <category>-<id>`);
+    assertStreamId(streamId);
     const backwards = options.direction === 'backwards';
     const read = this.client.readStream(streamId, {
       direction: backwards ? BACKWARDS : FORWARDS,

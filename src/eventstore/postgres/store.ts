@@ -3,7 +3,6 @@ import { Pool, type PoolConfig } from 'pg';
 import type { Logger } from 'pino';
 import { migrate } from '../../platform/migrations';
 import { catchUpSubscription, type LogPage } from '../catch-up-subscription';
-import { InvalidInput } from '../errors';
 import { checkCount, checkExpected, DEFAULT_MAX_EVENT_BYTES, prepareAppend } from '../event-validation';
 import type {
   AppendOptions,
@@ -18,7 +17,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '../port';
-import { isValidStreamId } from '../stream-name';
+import { assertStreamId } from '../stream-name';
 import { Wakeup } from '../wakeup';
 import { Appender } from './appender';
 import { NotificationListener } from './listener';
@@ -96,7 +95,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    if (!isValidStreamId(streamId)) throw new InvalidInput('streamId', `"${String(streamId).slice(0, 80)}" is not <category>-<id>`);
+    assertStreamId(streamId);
     const backwards = options.direction === 'backwards';
     const limit = checkCount(options.maxCount);
     const from = options.fromRevision;
@@ -116,8 +115,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readStreams(streamIds: readonly string[], options: ReadStreamsOptions): Promise<Map<string, RecordedEvent[]>> {
-    const invalid = streamIds.find((id) => !isValidStreamId(id));
-    if (invalid !== undefined) throw new InvalidInput('streamId', `"${String(invalid).slice(0, 80)}" is not <category>-<id>`);
+    for (const id of streamIds) assertStreamId(id);
     const limit = checkCount(options.maxCount);
     const order = options.direction === 'backwards' ? 'desc' : 'asc';
     const streams = new Map<string, RecordedEvent[]>();
