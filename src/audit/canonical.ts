@@ -1,7 +1,12 @@
 import type { RecordedEvent } from '../eventstore/port';
 
-/** Returned by `sortedCopy` for an object with an index-like key, whose order JSON.stringify would not keep. */
-const INDEX_KEYED = Symbol('index-keyed');
+/**
+ * Returned by `sortedCopy` for an object that a copy cannot carry to JSON.stringify: an
+ * index-like key (engines reorder those) or a `__proto__` key (assigning it sets the copy's
+ * prototype, so the member would vanish from the text and a forger could add or change one
+ * unseen).
+ */
+const SPELL_OUT = Symbol('spell-out');
 
 /**
  * JSON with object keys sorted by UTF-16 code units and no whitespace: the JSON
@@ -16,7 +21,7 @@ const INDEX_KEYED = Symbol('index-keyed');
 export function canonicalJson(value: unknown): string {
   // a copy with sorted keys through the native JSON.stringify is the fast path
   const copy = sortedCopy(value);
-  return copy === INDEX_KEYED ? spelledOut(value) : (JSON.stringify(copy) ?? 'null');
+  return copy === SPELL_OUT ? spelledOut(value) : (JSON.stringify(copy) ?? 'null');
 }
 
 function sortedCopy(value: unknown): unknown {
@@ -25,7 +30,7 @@ function sortedCopy(value: unknown): unknown {
     const copy: unknown[] = new Array(value.length);
     for (let i = 0; i < value.length; i++) {
       const item = sortedCopy(value[i]);
-      if (item === INDEX_KEYED) return INDEX_KEYED;
+      if (item === SPELL_OUT) return SPELL_OUT;
       copy[i] = item;
     }
     return copy;
@@ -37,9 +42,9 @@ function sortedCopy(value: unknown): unknown {
   for (const key of keys) {
     // engines put integer-like keys first in ascending numeric order, whatever the insertion order
     const first = key.charCodeAt(0);
-    if (first >= 48 && first <= 57) return INDEX_KEYED;
+    if ((first >= 48 && first <= 57) || key === '__proto__') return SPELL_OUT;
     const member = sortedCopy(record[key]);
-    if (member === INDEX_KEYED) return INDEX_KEYED;
+    if (member === SPELL_OUT) return SPELL_OUT;
     copy[key] = member;
   }
   return copy;
@@ -248,7 +253,7 @@ class TextScanner {
       if (text.charCodeAt(this.i) !== 0x22) return undefined;
       const keyJson = this.string();
       const key = this.stringValue;
-      // JSON.parse keeps the last of duplicate keys, and canonicalJson drops __proto__: the slow path decides
+      // JSON.parse keeps the last of duplicate keys, and a __proto__ key is rare: the slow path decides
       if (keyJson === undefined || key === '__proto__') return undefined;
       this.skipSpace();
       if (text.charCodeAt(this.i++) !== 0x3a /* : */) return undefined;

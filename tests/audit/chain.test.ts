@@ -19,6 +19,13 @@ describe('canonical encoding', () => {
     expect(canonicalJson({ a: [{ 3: 'x' }] })).toBe('{"a":[{"3":"x"}]}');
   });
 
+  it('keeps a __proto__ key as a member, which assigning it to a copy would drop', () => {
+    const parsed = JSON.parse('{"b": 1, "__proto__": {"x": 1}, "a": {"__proto__": 2}}') as unknown;
+    expect(canonicalJson(parsed)).toBe('{"__proto__":{"x":1},"a":{"__proto__":2},"b":1}');
+    expect(canonicalJson(JSON.parse('[{"__proto__": null}]'))).toBe('[{"__proto__":null}]');
+    expect(canonicalJson(parsed)).not.toBe(canonicalJson({ b: 1, a: {} }));
+  });
+
   it('encodes the event members in a fixed order with revision as a string and time in ISO', () => {
     const event: RecordedEvent = {
       id: '0b9c1a3e-7f7d-4b8e-9d61-0c2b7f4e8a19',
@@ -77,6 +84,15 @@ describe.each(modes)('chain verification against the PostgreSQL tables: %s', (_m
     expect(await verify(log)).toMatchObject({ ok: true, checked: 20 });
     await log.pool.query(`update pl_events set occurred_at = occurred_at - interval '1 day' where position = 3`);
     expect(await verify(log)).toMatchObject({ ok: false, checked: 2, firstBadPosition: '3' });
+  });
+
+  it('finds a __proto__ member added to, or changed in, the stored data or metadata', async () => {
+    await log.pool.query(`update pl_events set data = data || '{"__proto__": {"forged": true}}' where position = 5`);
+    expect(await verify(log, { pageSize: 4 })).toMatchObject({ ok: false, checked: 4, firstBadPosition: '5' });
+    await log.pool.query(`update pl_events set data = data - '__proto__' where position = 5`);
+    expect(await verify(log)).toMatchObject({ ok: true, checked: 20 });
+    await log.pool.query(`update pl_events set metadata = metadata || '{"__proto__": 1}' where position = 9`);
+    expect(await verify(log)).toMatchObject({ ok: false, checked: 8, firstBadPosition: '9' });
   });
 
   it('finds a deleted event at its position, in the middle and at the end', async () => {

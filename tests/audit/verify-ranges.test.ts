@@ -67,6 +67,11 @@ describe('verification in ranges', () => {
     expect(await bothWays()).toMatchObject({ ok: false, checked: 10, firstBadPosition: '11', head: { position: '10' } });
   });
 
+  it('finds a __proto__ member added to the stored data, in every range', async () => {
+    await log.pool.query(`update pl_events set data = data || '{"__proto__": {"forged": true}}' where position = 20`);
+    expect(await bothWays()).toMatchObject({ ok: false, checked: 19, firstBadPosition: '20' });
+  });
+
   it('reports the first bad position when several ranges fail', async () => {
     await log.pool.query(`update pl_events set data = jsonb_set(data, '{n}', '999') where position in (5, 15, 25)`);
     expect(await bothWays()).toMatchObject({ ok: false, checked: 4, firstBadPosition: '5' });
