@@ -10,9 +10,9 @@ import { unusedPort } from '../support/ports';
 
 /** A port nothing listens on: bound, then released. */
 
-function capturedLogger() {
+function capturedLogger(level: 'trace' | 'warn' = 'trace') {
   const lines: string[] = [];
-  const logger = createLogger('trace', { write: (line: string) => void lines.push(line) });
+  const logger = createLogger(level, { write: (line: string) => void lines.push(line) });
   return { logger, lines };
 }
 
@@ -32,6 +32,10 @@ function testRoutes(): Router {
   });
   router.get('/client-gone', (_req, res) => {
     sendProblem(res, 499, 'The client went away.', { hint: 'unofficial status' });
+  });
+  router.get('/warns', (req, res) => {
+    req.log.warn('something to look at');
+    res.json({});
   });
   router.get('/posts/:id', (req, res) => {
     res.json({ id: req.params.id });
@@ -54,10 +58,10 @@ describe('operational HTTP routes', () => {
     redisDown.disconnect();
   });
 
-  function app(readinessChecks: DependencyCheck[] = [], options: { maxBodyBytes?: number } = {}) {
+  function app(readinessChecks: DependencyCheck[] = [], options: { maxBodyBytes?: number; level?: 'warn' } = {}) {
     const metrics = createMetrics();
-    const { logger, lines } = capturedLogger();
-    return { app: createApp({ logger, metrics, readinessChecks, routes: [testRoutes()], ...options }), lines, metrics };
+    const { logger, lines } = capturedLogger(options.level);
+    return { app: createApp({ logger, metrics, readinessChecks, routes: [testRoutes()], maxBodyBytes: options.maxBodyBytes }), lines, metrics };
   }
 
   describe('GET /healthz', () => {
@@ -95,6 +99,13 @@ describe('operational HTTP routes', () => {
     it.each(['has spaces in it', 'x'.repeat(129), '<script>'])('replaces an insane X-Request-Id (%s) with a new one', async (given) => {
       const res = await request(app().app).get('/healthz').set('X-Request-Id', given).expect(200);
       expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('binds the request id to what a route logs, and writes no request line below the level', async () => {
+      const { app: server, lines } = app([], { level: 'warn' });
+      await request(server).get('/warns').set('X-Request-Id', 'req-7').expect(200);
+      await request(server).get('/posts/1').expect(200);
+      expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ level: 'warn', requestId: 'req-7', msg: 'something to look at' })]);
     });
 
     it('logs probes at debug and never logs the authorization header', async () => {
