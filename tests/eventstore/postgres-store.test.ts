@@ -334,6 +334,80 @@ describe('live wake-ups', () => {
   });
 });
 
+describe('the shared tail of the log', () => {
+  /** Statements of `pool` that read the log's table. */
+  function countLogReads(pool: Pool): { count: () => number; restore: () => void } {
+    let reads = 0;
+    const original = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+    const spy = jest.spyOn(pool, 'query').mockImplementation(((config: unknown, ...rest: unknown[]) => {
+      const text = typeof config === 'string' ? config : (config as { text?: string }).text;
+      if (text && /from pl_events/.test(text) && !/pl_append/.test(text)) reads++;
+      return original(config, ...rest);
+    }) as never);
+    return { count: () => reads, restore: () => spy.mockRestore() };
+  }
+
+  it('serves ten subscribers at the head from one read per commit, each with every event in order, and one far behind from the table', async () => {
+    const pool = new Pool({ ...database.connection, max: 8 });
+    const local = new PostgresEventStore({ connection: database.connection, pool, pollIntervalMs: 60_000, tailEvents: 50 });
+    const category = freshCategory();
+    const other = freshCategory();
+    // 80 events before anyone subscribes: more than the tail keeps
+    for (let i = 0; i < 8; i++) await local.appendToStream(`${category}-old${i}`, Array.from({ length: 10 }, () => newEvent()));
+    const subscriptions = Array.from({ length: 10 }, (_, i) => local.subscribe({ filter: { categories: i % 2 === 0 ? [category] : [category, other] } }));
+    try {
+      // each catches up from the table and waits at the head
+      for (const subscription of subscriptions) expect(await take(subscription, 80)).toHaveLength(80);
+      const reads = countLogReads(pool);
+      const receiving = subscriptions.map((subscription, i) => take(subscription, i % 2 === 0 ? 20 : 40));
+      for (let i = 0; i < 20; i++) {
+        await Promise.all([local.appendToStream(`${category}-new${i}`, [newEvent('Happened', { i })]), local.appendToStream(`${other}-x${i}`, [newEvent()])]);
+      }
+      const received = await Promise.all(receiving);
+      const mine = (await readCategory(local, category)).slice(80);
+      const both = (await local.readAll({ after: mine[0]!.position - 1n, maxCount: 1000 })).filter((e) => e.streamId.startsWith(`${category}-`) || e.streamId.startsWith(`${other}-`));
+      for (const [i, events] of received.entries()) {
+        const expected = i % 2 === 0 ? mine : both;
+        expect(events.map((e) => e.id)).toEqual(expected.map((e) => e.id));
+      }
+      expect(mine).toHaveLength(20);
+      expect(both).toHaveLength(40);
+      // each of the ten read the table on every wake-up before (≈ 200 reads here); now ≈ 25
+      expect(reads.count()).toBeLessThan(60);
+      reads.restore();
+      // a subscriber starting from the beginning is behind the tail: it reads the table, with no gap
+      const late = local.subscribe({ filter: { categories: [category] } });
+      const all = await take(late, 100);
+      await late.close();
+      expect(all.map((e) => e.id)).toEqual((await readCategory(local, category)).map((e) => e.id));
+    } finally {
+      await Promise.all(subscriptions.map((s) => s.close()));
+      await local.close();
+      await pool.end();
+    }
+  });
+
+  it('reads again for the commits of another store instance, woken by NOTIFY', async () => {
+    const reader = new PostgresEventStore({ connection: database.connection, pollIntervalMs: 60_000 });
+    const category = freshCategory();
+    const subscriptions = [reader.subscribe({ filter: { categories: [category] } }), reader.subscribe({ filter: { types: ['Tailed'] } })];
+    try {
+      await take(subscriptions[0]!, 0);
+      await new Promise((r) => setTimeout(r, 200)); // LISTEN in place
+      for (let i = 0; i < 5; i++) {
+        const receiving = subscriptions.map((s) => take(s, 1, 5_000));
+        await store.appendToStream(`${category}-1`, [newEvent('Tailed', { i })]);
+        const [a, b] = await Promise.all(receiving);
+        expect((a![0]!.data as { i: number }).i).toBe(i);
+        expect((b![0]!.data as { i: number }).i).toBe(i);
+      }
+    } finally {
+      await Promise.all(subscriptions.map((s) => s.close()));
+      await reader.close();
+    }
+  });
+});
+
 describe('migrations', () => {
   it('applies nothing the second time and is safe when two processes start together', async () => {
     const fresh = await createTestDatabase('mig');

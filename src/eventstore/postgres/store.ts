@@ -21,6 +21,7 @@ import { assertStreamId } from '../stream-name';
 import { Wakeup } from '../wakeup';
 import { Appender } from './appender';
 import { NotificationListener } from './listener';
+import { LogTail } from './log-tail';
 import { CommitNotifier } from './notifier';
 import { eventLogMigrations } from './schema';
 
@@ -31,6 +32,8 @@ export interface PostgresEventStoreOptions {
   maxEventBytes?: number;
   /** Longest a live subscription waits without a notification before it reads again. */
   pollIntervalMs?: number;
+  /** Newest events kept in memory for the live subscriptions of this process (default 2,000; 0: none). See `LogTail`. */
+  tailEvents?: number;
   logger?: Logger;
 }
 
@@ -57,6 +60,7 @@ export class PostgresEventStore implements EventStore {
   private readonly listener: NotificationListener;
   private readonly maxEventBytes: number;
   private readonly pollIntervalMs: number;
+  private readonly tail: LogTail;
 
   constructor(options: PostgresEventStoreOptions) {
     this.ownsPool = !options.pool;
@@ -64,6 +68,13 @@ export class PostgresEventStore implements EventStore {
     if (this.ownsPool) this.pool.on('error', (error) => options.logger?.warn({ err: error }, 'idle PostgreSQL connection failed'));
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.tail = new LogTail({
+      read: (after, maxCount) => this.readAll({ after, maxCount }),
+      wakeup: this.wakeup,
+      maxEvents: options.tailEvents ?? 2000,
+      // a subscriber polling because notifications fail sees other processes' commits this late at most
+      maxAgeMs: Math.min(100, this.pollIntervalMs),
+    });
     const sender = randomUUID();
     const notifier = new CommitNotifier(this.pool, options.logger, sender);
     this.appender = new Appender(this.pool, () => {
@@ -170,6 +181,16 @@ export class PostgresEventStore implements EventStore {
    * is visible): the subscriber has then looked at every position up to the head.
    */
   private async readPage(after: Position | undefined, maxCount: number, filter: ReadAllOptions['filter']): Promise<LogPage> {
+    const tailed = await this.tail.page(after ?? 0n, maxCount, filter);
+    if (tailed) return tailed;
+    const version = this.tail.currentVersion;
+    const page = await this.readTablePage(after, maxCount, filter);
+    // the first subscriber to reach the end of the log starts the tail there
+    if (page.reachedEnd) this.tail.startAt(page.scannedTo ?? after ?? 0n, version);
+    return page;
+  }
+
+  private async readTablePage(after: Position | undefined, maxCount: number, filter: ReadAllOptions['filter']): Promise<LogPage> {
     if (!filter?.categories && !filter?.types) {
       const events = await this.readAll({ after, maxCount });
       return { events, scannedTo: events.at(-1)?.position, reachedEnd: events.length < maxCount };
