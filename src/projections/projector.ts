@@ -201,14 +201,18 @@ export class Projector {
   private async applyBatch(events: RecordedEvent[]): Promise<void> {
     const last = events.at(-1)!.position;
     await this.options.db.transaction().execute(async (trx) => {
-      // moving the checkpoint from where this instance left it fails if another moved it
-      const moved = await trx
-        .updateTable('pl_projection_checkpoints')
-        .set({ position: last.toString(), updated_at: sql<Date>`now()` })
-        .where('name', '=', this.name)
-        .where('position', '=', this.checkpointValue.toString())
-        .executeTakeFirst();
-      if (moved.numUpdatedRows !== 1n) throw new LeadershipLost();
+      // moving the checkpoint from where this instance left it fails if another moved it;
+      // committed asynchronously (no wait for the WAL flush): rows and checkpoint are one
+      // transaction, so a commit lost in a crash only takes the projection back to its
+      // previous checkpoint, from where it applies the same events again
+      const { rows } = await sql<{ moved: string }>`
+        with moved as (
+          update pl_projection_checkpoints set position = ${last.toString()}::bigint, updated_at = now()
+           where name = ${this.name} and position = ${this.checkpointValue.toString()}::bigint
+          returning 1
+        )
+        select count(*) as moved, set_config('synchronous_commit', 'off', true) from moved`.execute(trx);
+      if (Number(rows[0]!.moved) !== 1) throw new LeadershipLost();
       await this.options.projection.apply(trx, events);
     });
     this.checkpointValue = last;

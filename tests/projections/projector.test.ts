@@ -104,6 +104,32 @@ describe('Projector', () => {
     expect(await counted()).toBe(190);
   });
 
+  it('commits its batches without waiting for the WAL flush, rows and checkpoint in one transaction', async () => {
+    const settings: string[] = [];
+    const projection: Projection = {
+      name: 'async-commit',
+      filter: { categories: ['tick'], types: ['Tick'] },
+      migrations: [],
+      async apply(trx) {
+        const { rows } = await sql<{ s: string; t: string }>`select current_setting('synchronous_commit') as s, pg_current_xact_id_if_assigned()::text as t`.execute(trx);
+        // the checkpoint was moved first, in this transaction: it has an id
+        expect(rows[0]!.t).not.toBeNull();
+        settings.push(rows[0]!.s);
+      },
+    };
+    await store.appendToStream('tick-async', [event('Tick', { by: 0 })]);
+    const projector = new Projector({ db: readModelDb(pool), store, projection, lockConnection: database.connection, logger });
+    projector.start();
+    try {
+      await until(() => settings.length > 0);
+    } finally {
+      await projector.stop();
+    }
+    expect(new Set(settings)).toEqual(new Set(['off']));
+    // and only there: the session's own setting is untouched
+    expect((await pool.query('show synchronous_commit')).rows[0].synchronous_commit).toBe('on');
+  });
+
   it('keeps one active instance and lets a standby take over when the leader dies', async () => {
     await pool.query('update counted set n = 0');
     const projection = counter('leader');
