@@ -1,15 +1,18 @@
-import { LogTail } from '../../src/eventstore/postgres/log-tail';
+import { LogTail, type TailRead } from '../../src/eventstore/postgres/log-tail';
 import type { Position, RecordedEvent } from '../../src/eventstore/port';
 import { Wakeup } from '../../src/eventstore/wakeup';
 
 /** A log in memory, read as the table would answer an unfiltered readAll; reads are counted. */
 class FakeLog {
   readonly events: RecordedEvent[] = [];
+  /** Stored size of each event, bytes (100 unless given). */
+  readonly sizes: number[] = [];
   reads = 0;
   /** Resolves a read only when released, to hold one in flight. */
   gate: Promise<void> | undefined;
 
-  append(streamId: string, type = 'Happened'): RecordedEvent {
+  append(streamId: string, type = 'Happened', bytes = 100): RecordedEvent {
+    this.sizes.push(bytes);
     const event: RecordedEvent = {
       position: BigInt(this.events.length + 1),
       id: `id-${this.events.length + 1}`,
@@ -25,11 +28,11 @@ class FakeLog {
     return event;
   }
 
-  read = async (after: Position, maxCount: number): Promise<RecordedEvent[]> => {
+  read = async (after: Position, maxCount: number): Promise<TailRead> => {
     this.reads++;
     const snapshot = this.events.filter((e) => e.position > after).slice(0, maxCount);
     await this.gate;
-    return snapshot;
+    return { events: snapshot, bytes: snapshot.map((e) => this.sizes[Number(e.position) - 1]!) };
   };
 }
 
@@ -39,7 +42,7 @@ describe('LogTail', () => {
   let log: FakeLog;
   let wakeup: Wakeup;
   let clock: number;
-  const tail = (maxEvents = 100, maxAgeMs = 50) => new LogTail({ read: log.read, wakeup, maxEvents, maxAgeMs, now: () => clock });
+  const tail = (maxEvents = 100, maxAgeMs = 50, maxBytes = 1_000_000) => new LogTail({ read: log.read, wakeup, maxEvents, maxBytes, maxAgeMs, now: () => clock });
 
   beforeEach(() => {
     log = new FakeLog();
@@ -122,6 +125,7 @@ describe('LogTail', () => {
       },
       wakeup,
       maxEvents: 100,
+      maxBytes: 1_000_000,
       maxAgeMs: 50,
       now: () => clock,
     });
@@ -177,6 +181,26 @@ describe('LogTail', () => {
     wakeup.signal();
     expect(await t.page(1n, 10, undefined)).toBeUndefined();
     expect(positions((await t.page(2n, 10, undefined))!.events)).toEqual([3, 4, 5]);
+    expect(positions((await t.page(4n, 10, undefined))!.events)).toEqual([5]);
+  });
+
+  it('keeps at most maxBytes of stored events, dropping the oldest, however few they are', async () => {
+    const t = tail(100, 50, 1000);
+    t.startAt(0n, wakeup.current);
+    log.append('post-1', 'Small', 100);
+    log.append('post-2', 'Large', 800);
+    log.append('post-3', 'Small', 150);
+    wakeup.signal();
+    // 1,050 bytes: the first goes
+    expect(await t.page(0n, 10, undefined)).toBeUndefined();
+    expect(positions((await t.page(1n, 10, undefined))!.events)).toEqual([2, 3]);
+    // one event larger than the whole budget: nothing is kept, the tail moves to its end
+    log.append('post-4', 'Huge', 5000);
+    wakeup.signal();
+    expect(await t.page(3n, 10, undefined)).toBeUndefined();
+    expect(await t.page(4n, 10, undefined)).toEqual({ events: [], scannedTo: 4n, reachedEnd: true });
+    log.append('post-5', 'Small', 10);
+    wakeup.signal();
     expect(positions((await t.page(4n, 10, undefined))!.events)).toEqual([5]);
   });
 

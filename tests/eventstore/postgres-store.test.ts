@@ -387,6 +387,27 @@ describe('the shared tail of the log', () => {
     }
   });
 
+  it('keeps to its byte budget with large events, and every subscriber still gets every event', async () => {
+    const local = new PostgresEventStore({ connection: database.connection, pollIntervalMs: 60_000, tailBytes: 3000 });
+    const category = freshCategory();
+    const subscriptions = Array.from({ length: 3 }, () => local.subscribe({ filter: { categories: [category] } }));
+    try {
+      for (const subscription of subscriptions) await take(subscription, 0);
+      await local.appendToStream(`${category}-0`, [newEvent()]);
+      for (const subscription of subscriptions) await take(subscription, 1);
+      const receiving = subscriptions.map((subscription) => take(subscription, 12));
+      // ≈ 1.2 KB each, compressed or not: the tail holds two or three at a time
+      for (let i = 0; i < 6; i++) {
+        await local.appendToStream(`${category}-${i}`, [newEvent('Big', { i, text: randomUUID().repeat(30) }), newEvent('Big', { i, text: `${i}`.repeat(1200) })]);
+      }
+      const expected = (await readCategory(local, category)).slice(1).map((e) => e.id);
+      for (const events of await Promise.all(receiving)) expect(events.map((e) => e.id)).toEqual(expected);
+    } finally {
+      await Promise.all(subscriptions.map((s) => s.close()));
+      await local.close();
+    }
+  });
+
   it('reads again for the commits of another store instance, woken by NOTIFY', async () => {
     const reader = new PostgresEventStore({ connection: database.connection, pollIntervalMs: 60_000 });
     const category = freshCategory();

@@ -2,13 +2,21 @@ import type { LogPage } from '../catch-up-subscription';
 import type { Position, ReadAllOptions, RecordedEvent } from '../port';
 import type { Wakeup } from '../wakeup';
 
+/** Events read for the tail, with the stored size of each (data and metadata, bytes). */
+export interface TailRead {
+  events: RecordedEvent[];
+  bytes: number[];
+}
+
 export interface LogTailOptions {
-  /** Every event after `after`, in position order, at most `maxCount` (an unfiltered `readAll`). */
-  read: (after: Position, maxCount: number) => Promise<RecordedEvent[]>;
+  /** Every event after `after`, in position order, at most `maxCount` (an unfiltered `readAll`), with their sizes. */
+  read: (after: Position, maxCount: number) => Promise<TailRead>;
   /** Signalled after every commit to the log (this process's appends and other processes' NOTIFY). */
   wakeup: Wakeup;
   /** Most events kept; subscribers further behind read the table. */
   maxEvents: number;
+  /** Most stored bytes kept (events may be large: up to the store's event size limit each). */
+  maxBytes: number;
   /**
    * Oldest a tail may be when no wake-up came since it was read: what a subscriber polling
    * without notifications (the listener is down) may miss of other processes' commits.
@@ -39,6 +47,8 @@ const REFRESH_LIMIT = 1000;
  */
 export class LogTail {
   private events: RecordedEvent[] = [];
+  private sizes: number[] = [];
+  private bytes = 0;
   /** Every event after `from` and up to `end` is in `events`; undefined until the tail starts. */
   private from: Position | undefined;
   private end: Position = 0n;
@@ -100,16 +110,25 @@ export class LogTail {
   private async readNew(): Promise<void> {
     const version = this.options.wakeup.current;
     const readAt = this.now();
-    const events = await this.options.read(this.end, REFRESH_LIMIT);
-    for (const event of events) this.events.push(event);
+    const { events, bytes } = await this.options.read(this.end, REFRESH_LIMIT);
+    for (let i = 0; i < events.length; i++) {
+      this.events.push(events[i]!);
+      this.sizes.push(bytes[i]!);
+      this.bytes += bytes[i]!;
+    }
     if (events.length > 0) this.end = events.at(-1)!.position;
     this.complete = events.length < REFRESH_LIMIT;
     this.version = version;
     this.readAt = readAt;
-    const excess = this.events.length - this.options.maxEvents;
-    if (excess > 0) {
-      this.from = this.events[excess - 1]!.position;
-      this.events = this.events.slice(excess);
+    // the oldest go first, until both limits hold
+    let drop = 0;
+    let kept = this.bytes;
+    while (drop < this.events.length && (this.events.length - drop > this.options.maxEvents || kept > this.options.maxBytes)) kept -= this.sizes[drop++]!;
+    if (drop > 0) {
+      this.from = this.events[drop - 1]!.position;
+      this.events = this.events.slice(drop);
+      this.sizes = this.sizes.slice(drop);
+      this.bytes = kept;
     }
   }
 

@@ -21,7 +21,7 @@ import { assertStreamId } from '../stream-name';
 import { Wakeup } from '../wakeup';
 import { Appender } from './appender';
 import { NotificationListener } from './listener';
-import { LogTail } from './log-tail';
+import { LogTail, type TailRead } from './log-tail';
 import { CommitNotifier } from './notifier';
 import { eventLogMigrations } from './schema';
 
@@ -34,6 +34,8 @@ export interface PostgresEventStoreOptions {
   pollIntervalMs?: number;
   /** Newest events kept in memory for the live subscriptions of this process (default 2,000; 0: none). See `LogTail`. */
   tailEvents?: number;
+  /** Most bytes of stored data and metadata those events may take (default 16 MiB). */
+  tailBytes?: number;
   logger?: Logger;
 }
 
@@ -69,9 +71,10 @@ export class PostgresEventStore implements EventStore {
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.tail = new LogTail({
-      read: (after, maxCount) => this.readAll({ after, maxCount }),
+      read: (after, maxCount) => this.readTail(after, maxCount),
       wakeup: this.wakeup,
       maxEvents: options.tailEvents ?? 2000,
+      maxBytes: options.tailBytes ?? 16 * 1024 * 1024,
       // a subscriber polling because notifications fail sees other processes' commits this late at most
       maxAgeMs: Math.min(100, this.pollIntervalMs),
     });
@@ -167,6 +170,16 @@ export class PostgresEventStore implements EventStore {
       rowMode: 'array',
     });
     return rows.map(toRecorded);
+  }
+
+  /** Every event after `after` with its stored size: what the shared tail reads. */
+  private async readTail(after: Position, maxCount: number): Promise<TailRead> {
+    const { rows } = await this.pool.query<[...EventRow, number]>({
+      text: `select ${COLUMNS}, pg_column_size(data) + pg_column_size(metadata) from pl_events where position > $1 order by position limit $2`,
+      values: [after.toString(), maxCount],
+      rowMode: 'array',
+    });
+    return { events: rows.map((row) => toRecorded(row as unknown as EventRow)), bytes: rows.map((row) => row[9]) };
   }
 
   subscribe(options: SubscribeOptions = {}): Subscription {
