@@ -1,5 +1,4 @@
 import type { Server } from 'node:http';
-import { EventStoreDbEventStore } from './eventstore/eventstoredb/store';
 import type { EventStore } from './eventstore/port';
 import { PostgresEventStore } from './eventstore/postgres/store';
 import { authMigrations } from './auth/migrations';
@@ -192,7 +191,8 @@ export async function openEventStore(config: Config, database: Database, logger:
 async function openEventLog(config: Config, database: Database, logger: Logger, teardown: Teardown): Promise<{ rawStore: EventStore; applied: string[] }> {
   const rawStore =
     config.eventStore.kind === 'eventstoredb'
-      ? new EventStoreDbEventStore({
+      ? // loaded only when chosen: the gRPC client costs a process ≈ 15 MiB it would not use
+        new (await import('./eventstore/eventstoredb/store.js')).EventStoreDbEventStore({
           connectionString: config.eventStore.connectionString,
           maxEventBytes: config.maxEventBytes,
           pollIntervalMs: config.subscriptionPollMs,
