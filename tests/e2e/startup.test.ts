@@ -17,8 +17,8 @@ interface Run {
 }
 
 /** Starts a command with only the variables given (and PATH), so the test's own environment does not leak in. */
-function run(command: string, args: string[], env: Record<string, string>): Run {
-  const child = spawn(command, args, { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', ...env } });
+function run(command: string, args: string[], env: Record<string, string>, options: { detached?: boolean } = {}): Run {
+  const child = spawn(command, args, { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', ...env }, detached: options.detached ?? false });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -101,9 +101,9 @@ describe('npm start with no settings: the embedded PostgreSQL', () => {
   chmodSync(dataDir, 0o755);
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  async function start(env: Record<string, string>): Promise<Run> {
-    // one process (no tsx wrapper), so that SIGKILL really kills the service
-    const service = run(process.execPath, ['--import', 'tsx', 'src/main.ts'], env);
+  async function start(env: Record<string, string>, options: { detached?: boolean } = {}): Promise<Run> {
+    // one process (no tsx wrapper), as `npm start` runs it, so that SIGKILL really kills the service
+    const service = run(process.execPath, ['--import', 'tsx', 'src/main.ts'], env, options);
     await waitFor(() => service.stdout().includes('Postledger is listening'), 'the service to listen', 60_000);
     return service;
   }
@@ -136,14 +136,20 @@ describe('npm start with no settings: the embedded PostgreSQL', () => {
     await second.exit;
 
     // the killed service left its PostgreSQL running on the data directory: the next start must cope
-    const third = await start({ ...env, PORT: String(port) });
+    // (in a process group of its own, as a terminal runs it)
+    const third = await start({ ...env, PORT: String(port) }, { detached: true });
     try {
       expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).toBe(200);
       expect(await register(port, 'kept@example.com')).toBe(409);
       expect(await register(port, 'new@example.com')).toBe(201);
     } finally {
-      third.child.kill('SIGTERM');
+      // Ctrl-C: SIGINT to the whole group; the embedded server, in a group of its own, is stopped by the service, last
+      process.kill(-third.child.pid!, 'SIGINT');
       expect(await third.exit).toEqual({ code: 0, signal: null });
     }
+    const stopped = third.stdout().trim().split('\n').map((line) => JSON.parse(line) as { msg: string; level: string; clean?: boolean });
+    expect(stopped.filter((m) => m.level === 'error' || m.level === 'fatal')).toEqual([]);
+    expect(stopped.filter((m) => m.msg.startsWith('closed ')).at(-1)?.msg).toBe('closed embedded PostgreSQL');
+    expect(stopped.find((m) => m.msg === 'shutdown complete')).toMatchObject({ clean: true });
   }, 120_000);
 });
