@@ -134,6 +134,41 @@ describe('QueryCache', () => {
     expect(await cache.get(key('a'), compute)).toBe(5);
   });
 
+  it('uses checkpoints read ahead only for a key of the same projections, and the key still moves with them', async () => {
+    let computed = 0;
+    const compute = async () => ++computed;
+    const cache = new QueryCache({ pool: api.pool, logger });
+    const ahead = cache.checkpoints(['engagement']);
+    expect(await cache.get(key('ahead'), compute, ahead)).toBe(1);
+    expect(await cache.get(key('ahead'), compute)).toBe(1); // the same key as a read in sequence
+    // read ahead for other projections: not used for this key
+    const pool = { query: jest.fn(api.pool.query.bind(api.pool)) };
+    const counting = new QueryCache({ pool: pool as never, logger });
+    const other = counting.checkpoints(['posts']);
+    expect(await counting.get(key('other'), compute, other)).toBe(2);
+    expect(pool.query).toHaveBeenCalledTimes(2);
+    expect(pool.query.mock.calls[1]![1]).toEqual([['engagement']]);
+    // once the projection moves on, a read ahead sees it
+    await record('2026-02-11T10:00:00Z', 6);
+    expect(await cache.get(key('ahead'), compute, cache.checkpoints(['engagement']))).toBe(3);
+  });
+
+  it('lets a read-ahead that fails go unnoticed when its answer is not awaited, and fail the get when it is', async () => {
+    const failing = { query: jest.fn(async () => Promise.reject(new Error('connection lost'))) };
+    const cache = new QueryCache({ pool: failing as never, logger });
+    const unhandled = jest.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      cache.checkpoints(['engagement']); // a caller refused meanwhile never awaits it
+      const awaited = cache.checkpoints(['engagement']);
+      await new Promise((r) => setTimeout(r, 20));
+      await expect(cache.get(key('x'), async () => 1, awaited)).rejects.toThrow('connection lost');
+      expect(unhandled).not.toHaveBeenCalled();
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+  });
+
   it('computes the answer when Redis does not answer in time', async () => {
     const sockets: Socket[] = [];
     const silent: Server = createServer((socket) => void sockets.push(socket));

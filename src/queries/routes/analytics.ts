@@ -13,7 +13,7 @@ import { z } from '../../http/openapi';
 import { isoTime, pathId } from '../../http/validation';
 import { analyticsMetrics, analyticsProjections, overview, postAnalytics, timeseries, topPosts } from '../analytics';
 import { isTimeZone, rangeOf, type TimeRange } from '../analytics-time';
-import { QueryCache } from '../cache';
+import { type Checkpoints, QueryCache } from '../cache';
 
 /** Points a series may have: an hourly series spans at most 92 days, a daily one about six years. */
 const MAX_POINTS = 92 * 24;
@@ -60,10 +60,12 @@ const postAnalyticsSchema = z
 export const analyticsRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
   const cache = new QueryCache({ pool: deps.pool, logger: deps.logger, redis: deps.redis, metrics: deps.metrics });
   const projections = [...analyticsProjections];
-  const workspace = async ({ req, principal }: { req: Request; principal: Principal }): Promise<string> => {
+  /** The workspace of the path once the caller may read its analytics, and the checkpoints of its cache keys, read meanwhile. */
+  const workspace = async ({ req, principal }: { req: Request; principal: Principal }, readAhead = true): Promise<{ workspaceId: string; checkpoints?: Checkpoints }> => {
     const workspaceId = pathId(req, 'workspaceId', 'The workspace');
+    const checkpoints = readAhead ? cache.checkpoints(projections) : undefined;
     await accessWorkspace(deps.commands, principal, workspaceId, 'analytics:read');
-    return workspaceId;
+    return { workspaceId, checkpoints };
   };
   const rangeParams = (r: TimeRange) => ({ from: r.from.toISOString(), to: r.to.toISOString() });
 
@@ -77,10 +79,10 @@ export const analyticsRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
     query: z.object({ ...range, accountId: z.uuid().optional() }),
     responses: { 200: { description: 'The overview', schema: overviewSchema } },
     async handler(ctx) {
-      const workspaceId = await workspace(ctx);
+      const { workspaceId, checkpoints } = await workspace(ctx);
       const scope = { workspaceId, ...checkedRange(ctx.query, deps.now()), accountId: ctx.query.accountId?.toLowerCase() };
       const params = { ...rangeParams(scope), accountId: scope.accountId };
-      ctx.res.json(await cache.get({ workspaceId, route: 'overview', params, projections }, () => overview(deps.pool, scope)));
+      ctx.res.json(await cache.get({ workspaceId, route: 'overview', params, projections }, () => overview(deps.pool, scope), checkpoints));
     },
   });
 
@@ -94,12 +96,12 @@ export const analyticsRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
     query: z.object(range),
     responses: { 200: { description: 'The overview of the account', schema: overviewSchema } },
     async handler(ctx) {
-      const workspaceId = await workspace(ctx);
+      const { workspaceId, checkpoints } = await workspace(ctx);
       const accountId = pathId(ctx.req, 'accountId', 'The social account');
       await loadInWorkspace(deps.commands, `account-${accountId}`, accountDecider, workspaceId, 'The social account');
       const scope = { workspaceId, ...checkedRange(ctx.query, deps.now()), accountId };
       const params = { ...rangeParams(scope), accountId };
-      ctx.res.json(await cache.get({ workspaceId, route: 'overview', params, projections }, () => overview(deps.pool, scope)));
+      ctx.res.json(await cache.get({ workspaceId, route: 'overview', params, projections }, () => overview(deps.pool, scope), checkpoints));
     },
   });
 
@@ -119,7 +121,7 @@ export const analyticsRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
     }),
     responses: { 200: { description: 'The series', schema: seriesSchema } },
     async handler(ctx) {
-      const workspaceId = await workspace(ctx);
+      const { workspaceId, checkpoints } = await workspace(ctx);
       const { metric: name, interval, tz } = ctx.query;
       const checked = checkedRange(ctx.query, deps.now());
       const hours = (checked.to.getTime() - checked.from.getTime()) / 3_600_000;
@@ -129,7 +131,7 @@ export const analyticsRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
       const query = { workspaceId, ...checked, metric: name, interval, tz, accountId: ctx.query.accountId?.toLowerCase() };
       const params = { ...rangeParams(checked), metric: name, interval, tz, accountId: query.accountId };
       ctx.res.json(
-        await cache.get({ workspaceId, route: 'timeseries', params, projections }, async () => ({ metric: name, interval, tz, points: await timeseries(deps.pool, query) })),
+        await cache.get({ workspaceId, route: 'timeseries', params, projections }, async () => ({ metric: name, interval, tz, points: await timeseries(deps.pool, query) }), checkpoints),
       );
     },
   });
@@ -144,10 +146,10 @@ export const analyticsRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
     query: z.object({ ...range, metric, limit: z.coerce.number().int().min(1).max(100).default(10), accountId: z.uuid().optional() }),
     responses: { 200: { description: 'Ranked posts, most first', schema: topPostsSchema } },
     async handler(ctx) {
-      const workspaceId = await workspace(ctx);
+      const { workspaceId, checkpoints } = await workspace(ctx);
       const query = { workspaceId, ...checkedRange(ctx.query, deps.now()), metric: ctx.query.metric, limit: ctx.query.limit, accountId: ctx.query.accountId?.toLowerCase() };
       const params = { ...rangeParams(query), metric: query.metric, limit: query.limit, accountId: query.accountId };
-      ctx.res.json(await cache.get({ workspaceId, route: 'top-posts', params, projections }, async () => ({ posts: await topPosts(deps.pool, query) })));
+      ctx.res.json(await cache.get({ workspaceId, route: 'top-posts', params, projections }, async () => ({ posts: await topPosts(deps.pool, query) }), checkpoints));
     },
   });
 
@@ -160,7 +162,8 @@ export const analyticsRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
     auth: 'any',
     responses: { 200: { description: 'The post’s analytics', schema: postAnalyticsSchema } },
     async handler(ctx) {
-      const workspaceId = await workspace(ctx);
+      // its key has one projection's checkpoint, read after the post is found
+      const { workspaceId } = await workspace(ctx, false);
       const postId = pathId(ctx.req, 'postId', 'The post');
       await loadInWorkspace(deps.commands, `post-${postId}`, postDecider, workspaceId, 'The post');
       const key = { workspaceId, route: 'post', params: { postId }, projections: ['engagement'] };
