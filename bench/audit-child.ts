@@ -5,13 +5,13 @@
  * it. (Verification runs in audit-verify-child.ts, which loads none of the API.)
  */
 import { createInterface } from 'node:readline';
-import http from 'node:http';
 import { once } from 'node:events';
 import { Pool } from 'pg';
 import { changePlatformRole } from '../src/cli/users';
 import { PostgresEventStore } from '../src/eventstore/postgres/store';
 import { buildApi } from '../src/http/api';
 import { createApp } from '../src/http/app';
+import { serverFor } from '../src/http/server';
 import { createLogger } from '../src/platform/logger';
 import { createMetrics } from '../src/platform/metrics';
 import { sealPersonalData } from '../src/personal-data';
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     webhookSecret: 'x'.repeat(32),
   });
   const app = createApp({ logger, metrics: createMetrics(), readinessChecks: [], routes: [assembly.router], corsOrigins: [] });
-  const server = http.createServer(app).listen(0, '127.0.0.1');
+  const server = serverFor(app).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as { port: number };
   const email = `analyst-${process.pid}-${Date.now()}@example.com`;

@@ -9,10 +9,12 @@ import express from 'express';
 import { createApp } from '../src/http/app';
 import { createLogger } from '../src/platform/logger';
 import { createMetrics } from '../src/platform/metrics';
+import { serverFor } from '../src/http/server';
 
 const router = express.Router();
 router.post('/v1/workspaces/:workspaceId/posts', (req, res) => {
   res.status(201).json({ id: req.params.workspaceId, received: req.body as unknown });
 });
 const app = createApp({ logger: createLogger('silent'), metrics: createMetrics(), readinessChecks: [], routes: [router] });
-app.listen(Number(process.env.PORT), '127.0.0.1');
+// served as the service serves it (src/http/server.ts)
+serverFor(app).listen(Number(process.env.PORT), '127.0.0.1');

@@ -30,6 +30,7 @@ import type { EventStore, NewEvent, Position } from '../src/eventstore/port';
 import { personKeyMigrations, type PersonKeys, sealPersonalData } from '../src/personal-data';
 import { buildApi } from '../src/http/api';
 import { createApp } from '../src/http/app';
+import { serverFor } from '../src/http/server';
 import { createLogger } from '../src/platform/logger';
 import { createMetrics } from '../src/platform/metrics';
 import { migrate } from '../src/platform/migrations';
@@ -237,7 +238,8 @@ export async function runProjectionsBenchmark(): Promise<void> {
       webhookSecret: 'bench-webhook-secret-of-at-least-32-characters',
     });
     closers.push(() => api.close());
-    const server = createApp({ logger, metrics, readinessChecks: [], routes: [api.router] }).listen(0, '127.0.0.1');
+    // served as the service serves it (src/http/server.ts)
+    const server = serverFor(createApp({ logger, metrics, readinessChecks: [], routes: [api.router] })).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     closers.push(() => new Promise((r) => server.close(r)), async () => agent.destroy());
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -16,6 +16,35 @@ const SANE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 /** Probes and scrapes run every few seconds: logged at debug so they do not drown the rest. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
+const BASE_LOGGER = Symbol('base logger');
+const CHILD_LOGGER = Symbol('child logger');
+interface LazyLogFields {
+  id: string;
+  [BASE_LOGGER]: Logger;
+  [CHILD_LOGGER]: Logger | undefined;
+}
+const withLazyLog = new WeakSet<object>();
+
+/**
+ * `req.log`, made on first use (a child logger's bindings pass the redaction: ≈ 5 KB of
+ * garbage per request), through a getter defined once on the requests' prototype. Defining
+ * it on each request would give every request a hidden class of its own, which V8 then
+ * keeps and copies: young-generation collections of 5–10 ms instead of under 1.
+ */
+function lazyLogOn(prototype: object): void {
+  if (withLazyLog.has(prototype)) return;
+  withLazyLog.add(prototype);
+  Object.defineProperty(prototype, 'log', {
+    configurable: true,
+    get(this: LazyLogFields): Logger {
+      return (this[CHILD_LOGGER] ??= this[BASE_LOGGER].child({ requestId: this.id }));
+    },
+    set(this: LazyLogFields, log: Logger) {
+      this[CHILD_LOGGER] = log;
+    },
+  });
+}
+
 /**
  * Gives each request an id and a logger bound to it, and, once the response is done, logs
  * one line about it and records its duration. The logged URL passes through the logger's
@@ -25,9 +54,10 @@ export function requestContext(logger: Logger, metrics: Metrics): RequestHandler
   return (req, res, next) => {
     const given = req.get('x-request-id');
     req.id = given !== undefined && SANE_REQUEST_ID.test(given) ? given : randomUUID();
-    // made on first use: a child logger (its bindings pass the redaction) costs ≈ 5 KB per request
-    let log: Logger | undefined;
-    Object.defineProperty(req, 'log', { configurable: true, enumerable: true, get: () => (log ??= logger.child({ requestId: req.id })) });
+    const fields = req as unknown as LazyLogFields;
+    fields[BASE_LOGGER] = logger;
+    fields[CHILD_LOGGER] = undefined;
+    lazyLogOn(Object.getPrototypeOf(req) as object);
     res.setHeader('X-Request-Id', req.id);
     const started = performance.now();
     const quiet = QUIET_PATHS.has(req.path);

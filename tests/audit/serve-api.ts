@@ -4,11 +4,12 @@
  * data. For the audit tests that run the API in a process of their own.
  */
 import { once } from 'node:events';
-import http from 'node:http';
+
 import { Pool } from 'pg';
 import { PostgresEventStore } from '../../src/eventstore/postgres/store';
 import { buildApi } from '../../src/http/api';
 import { createApp } from '../../src/http/app';
+import { serverFor } from '../../src/http/server';
 import { createLogger } from '../../src/platform/logger';
 import { createMetrics } from '../../src/platform/metrics';
 import { sealPersonalData } from '../../src/personal-data';
@@ -33,7 +34,7 @@ export async function serveApi(connectionString: string, dataDir: string, option
     webhookSecret: 'x'.repeat(32),
   });
   const app = createApp({ logger, metrics: createMetrics(), readinessChecks: [], routes: [assembly.router], corsOrigins: [] });
-  const server = http.createServer(app).listen(0, '127.0.0.1');
+  const server = serverFor(app).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as { port: number };
   return { pool, store, rawStore, assembly, server, port };
