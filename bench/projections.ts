@@ -322,8 +322,9 @@ export async function runProjectionsBenchmark(): Promise<void> {
     const ws = `/v1/workspaces/${big.workspaceId}`;
     const queryRuns: Record<string, { p50: number; p99: number }[]> = {
       'floor: GET /v1/me (authentication alone)': [],
-      'list, first page': [],
-      'list, page 3 by cursor': [],
+      'list, first page uncached': [],
+      'list, page 3 by cursor uncached': [],
+      'list, first page cached': [],
       'overview uncached': [],
       'overview cached': [],
     };
@@ -334,9 +335,12 @@ export async function runProjectionsBenchmark(): Promise<void> {
     for (let run = 1; run <= RUNS; run++) {
       const record = (name: string, times: number[]) => queryRuns[name]!.push({ p50: percentile(times, 0.5), p99: percentile(times, 0.99) });
       record('floor: GET /v1/me (authentication alone)', await timedRequests(base, big.token, () => '/v1/me'));
-      record('list, first page', await timedRequests(base, big.token, () => `${ws}/posts?limit=50`));
-      record('list, page 3 by cursor', await timedRequests(base, big.token, () => `${ws}/posts?limit=50&cursor=${second.nextCursor}`));
       const to = Date.now() + run * 10_000_000;
+      // a `to` past every post, new for each request: a new cache key, the same page
+      const until = (i: number) => new Date(to + 86_400_000 + i).toISOString();
+      record('list, first page uncached', await timedRequests(base, big.token, (i) => `${ws}/posts?limit=50&to=${until(i)}`));
+      record('list, page 3 by cursor uncached', await timedRequests(base, big.token, (i) => `${ws}/posts?limit=50&cursor=${second.nextCursor}&to=${until(i)}`));
+      record('list, first page cached', await timedRequests(base, big.token, () => `${ws}/posts?limit=50`));
       // a new `to` each request: a new cache key, so each one is computed
       record('overview uncached', await timedRequests(base, big.token, (i) => `${ws}/analytics/overview?from=${new Date(to - 30 * 86_400_000).toISOString()}&to=${new Date(to + i).toISOString()}`));
       record('overview cached', await timedRequests(base, big.token, () => `${ws}/analytics/overview?from=${new Date(to - 30 * 86_400_000).toISOString()}&to=${new Date(to).toISOString()}`));

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { startTestApi, type TestApi } from '../support/api';
 import { connectAccount, postsWorkspace, published, type PostsWorkspace } from '../commands/routes/posts-support';
 import type { PostSummary } from '../../src/queries/posts';
@@ -123,6 +124,31 @@ describe('GET /v1/workspaces/{ws}/posts', () => {
 
   it('allows up to 200 a page', async () => {
     expect((await list({ limit: 200 })).items).toHaveLength(4);
+  });
+});
+
+describe('the cached list', () => {
+  it('answers a repeated page from the cache until the posts projection moves on, and then shows the new post', async () => {
+    const fresh = await postsWorkspace(api);
+    const first = (await fresh.draft(fresh.owner.auth, { content: 'First' })).id;
+    await api.projectionsCaughtUp();
+    const page = async () => ((await api.http.get(fresh.path()).query({ limit: 7 }).set(fresh.owner.auth).expect(200)).body as { items: PostSummary[] }).items.map((p) => p.id);
+    const reads = jest.spyOn(Client.prototype, 'query');
+    const listReads = () => reads.mock.calls.filter(([config]) => /from "rm_posts" .*order by "created_at" desc/s.test(typeof config === 'string' ? config : ((config as { text?: string }).text ?? ''))).length;
+    try {
+      expect(await page()).toEqual([first]);
+      expect(await page()).toEqual([first]);
+      expect(listReads()).toBe(1);
+      const second = (await fresh.draft(fresh.owner.auth, { content: 'Second' })).id;
+      await api.projectionsCaughtUp();
+      expect(await page()).toEqual([second, first]);
+      expect(listReads()).toBe(2);
+    } finally {
+      reads.mockRestore();
+    }
+    // a stranger asking for the same page is refused as before, cache or not
+    const stranger = await postsWorkspace(api);
+    expect((await api.http.get(fresh.path()).query({ limit: 7 }).set(stranger.owner.auth)).status).toBe(404);
   });
 });
 

@@ -9,6 +9,7 @@ import type { ApiRouter } from '../../http/api-router';
 import { z } from '../../http/openapi';
 import { isoTime, pathId } from '../../http/validation';
 import { readModelDb } from '../../projections/read-models';
+import { QueryCache } from '../cache';
 import { cursorParam, decodeCursor, limitParam, timeRange } from '../pagination';
 import { foldPost, historyEntry, parseAsOf, postHistoryEntryView, postStream } from '../post-history';
 import { listedPostStatuses, listPosts, postSummaryView } from '../posts';
@@ -32,6 +33,8 @@ const etagHeader = z.object({ ETag: z.string().openapi({ description: 'W/"<revis
 
 /** The list of a workspace's posts (read model), one post and its history (from the log). */
 export const postQueryRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
+  // pages are cached until the posts projection moves on, as the analytics are
+  const cache = new QueryCache({ pool: deps.pool, logger: deps.logger, redis: deps.redis, metrics: deps.metrics });
   const db = readModelDb(deps.pool);
 
   api.route({
@@ -50,9 +53,12 @@ export const postQueryRoutes: RouteGroup = (api: ApiRouter, deps: ApiDeps) => {
       if (tag === '') throw new ValidationFailed([{ in: 'query', field: 'tag', message: 'is empty once normalized' }]);
       const range = timeRange(query.from, query.to);
       const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      // the checkpoint of the cache key is read while access is checked
+      const checkpoints = cache.checkpoints(['posts']);
       await accessWorkspace(deps.commands, principal, workspaceId, 'post:read');
       const filters = { status: query.status, accountId: query.accountId?.toLowerCase(), tag, q: query.q, ...range };
-      res.json(await listPosts(db, workspaceId, filters, { limit: query.limit, after }));
+      const params = { ...filters, from: range.from?.toISOString(), to: range.to?.toISOString(), limit: query.limit, cursor: query.cursor };
+      res.json(await cache.get({ workspaceId, route: 'posts', params, projections: ['posts'] }, () => listPosts(db, workspaceId, filters, { limit: query.limit, after }), checkpoints));
     },
   });
 
