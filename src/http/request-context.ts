@@ -20,7 +20,8 @@ const BASE_LOGGER = Symbol('base logger');
 const CHILD_LOGGER = Symbol('child logger');
 interface LazyLogFields {
   id: string;
-  [BASE_LOGGER]: Logger;
+  /** Absent on a request that did not pass through `requestContext` (an upgrade, say): `req.log` is then undefined. */
+  [BASE_LOGGER]?: Logger;
   [CHILD_LOGGER]: Logger | undefined;
 }
 const withLazyLog = new WeakSet<object>();
@@ -37,7 +38,7 @@ function lazyLogOn(prototype: object): void {
   Object.defineProperty(prototype, 'log', {
     configurable: true,
     get(this: LazyLogFields): Logger {
-      return (this[CHILD_LOGGER] ??= this[BASE_LOGGER].child({ requestId: this.id }));
+      return (this[CHILD_LOGGER] ??= this[BASE_LOGGER]?.child({ requestId: this.id })) as Logger;
     },
     set(this: LazyLogFields, log: Logger) {
       this[CHILD_LOGGER] = log;

@@ -64,7 +64,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
  */
 export async function inOwnProcessGroup<T>(start: () => Promise<T>): Promise<T> {
   const original = childProcess.spawn;
-  const detached = (command: string, args: readonly string[] = [], options: SpawnOptions = {}) => original(command, args, { ...options, detached: true });
+  // spawn(command, args?, options?) or spawn(command, options)
+  const detached = (command: string, args?: readonly string[] | SpawnOptions, options?: SpawnOptions) =>
+    Array.isArray(args) ? original(command, args as readonly string[], { ...options, detached: true }) : original(command, [], { ...(args as SpawnOptions | undefined), detached: true });
   childProcess.spawn = detached as typeof childProcess.spawn;
   syncBuiltinESMExports();
   try {

@@ -54,7 +54,7 @@ describe('LogTail', () => {
     const t = tail();
     log.append('post-1');
     expect(await t.page(0n, 10, undefined)).toBeUndefined();
-    t.startAt(1n, wakeup.current);
+    t.startAt(1n, t.mark());
     log.append('post-2');
     log.append('comment-1', 'Commented');
     wakeup.signal();
@@ -70,7 +70,7 @@ describe('LogTail', () => {
 
   it('filters by category and type, and has looked at everything up to the end of the tail', async () => {
     const t = tail();
-    t.startAt(0n, wakeup.current);
+    t.startAt(0n, t.mark());
     log.append('post-1', 'PostDrafted');
     log.append('comment-1', 'Commented');
     log.append('post-2', 'PostDeleted');
@@ -84,7 +84,7 @@ describe('LogTail', () => {
 
   it('stops a full page at its last event, which is not the end unless the tail ends there', async () => {
     const t = tail();
-    t.startAt(0n, wakeup.current);
+    t.startAt(0n, t.mark());
     for (let i = 0; i < 5; i++) log.append(`post-${i}`);
     wakeup.signal();
     expect(await t.page(0n, 2, undefined)).toMatchObject({ scannedTo: 2n, reachedEnd: false });
@@ -93,7 +93,7 @@ describe('LogTail', () => {
 
   it('reads again after a signalled commit, and only then', async () => {
     const t = tail();
-    t.startAt(0n, wakeup.current);
+    t.startAt(0n, t.mark());
     log.append('post-1');
     wakeup.signal();
     expect(positions((await t.page(0n, 10, undefined))!.events)).toEqual([1]);
@@ -108,11 +108,21 @@ describe('LogTail', () => {
 
   it('reads again once older than maxAgeMs, for a subscriber polling without notifications', async () => {
     const t = tail(100, 50);
-    t.startAt(0n, wakeup.current);
+    t.startAt(0n, t.mark());
     log.append('post-1');
     clock += 50;
     expect(positions((await t.page(0n, 10, undefined))!.events)).toEqual([]);
     clock += 1;
+    expect(positions((await t.page(0n, 10, undefined))!.events)).toEqual([1]);
+    expect(log.reads).toBe(1);
+  });
+
+  it('counts the age of a tail started from a table read from before that read', async () => {
+    const t = tail(100, 50);
+    const before = t.mark();
+    log.append('post-1');
+    clock += 60; // the subscriber's table read took 60 ms, and saw nothing after 0
+    t.startAt(0n, before);
     expect(positions((await t.page(0n, 10, undefined))!.events)).toEqual([1]);
     expect(log.reads).toBe(1);
   });
@@ -129,7 +139,7 @@ describe('LogTail', () => {
       maxAgeMs: 50,
       now: () => clock,
     });
-    t.startAt(0n, wakeup.current);
+    t.startAt(0n, t.mark());
     log.append('post-1');
     wakeup.signal();
     expect(positions((await t.page(0n, 10, undefined))!.events)).toEqual([1]);
@@ -138,7 +148,7 @@ describe('LogTail', () => {
 
   it('lets callers that arrive during a read share it, and reads again for a commit signalled after it began', async () => {
     const t = tail();
-    t.startAt(0n, wakeup.current);
+    t.startAt(0n, t.mark());
     log.append('post-1');
     wakeup.signal();
     let release!: () => void;
@@ -161,7 +171,7 @@ describe('LogTail', () => {
 
   it('catches up in reads of 1,000 and says when it has not reached the end of the log', async () => {
     const t = tail(5000);
-    t.startAt(0n, wakeup.current);
+    t.startAt(0n, t.mark());
     for (let i = 0; i < 2500; i++) log.append(`post-${i}`);
     wakeup.signal();
     const none = { categories: ['none'] };
@@ -176,7 +186,7 @@ describe('LogTail', () => {
 
   it('keeps at most maxEvents, and sends those further behind to the table', async () => {
     const t = tail(3);
-    t.startAt(0n, wakeup.current);
+    t.startAt(0n, t.mark());
     for (let i = 0; i < 5; i++) log.append(`post-${i}`);
     wakeup.signal();
     expect(await t.page(1n, 10, undefined)).toBeUndefined();
@@ -186,7 +196,7 @@ describe('LogTail', () => {
 
   it('keeps at most maxBytes of stored events, dropping the oldest, however few they are', async () => {
     const t = tail(100, 50, 1000);
-    t.startAt(0n, wakeup.current);
+    t.startAt(0n, t.mark());
     log.append('post-1', 'Small', 100);
     log.append('post-2', 'Large', 800);
     log.append('post-3', 'Small', 150);
@@ -206,17 +216,17 @@ describe('LogTail', () => {
 
   it('sends a subscriber ahead of a fresh tail to the table', async () => {
     const t = tail();
-    t.startAt(2n, wakeup.current);
+    t.startAt(2n, t.mark());
     expect(await t.page(5n, 10, undefined)).toBeUndefined();
   });
 
   it('is off with maxEvents 0, and starts only once', async () => {
     const off = tail(0);
-    off.startAt(0n, wakeup.current);
+    off.startAt(0n, off.mark());
     expect(await off.page(0n, 10, undefined)).toBeUndefined();
     const t = tail();
-    t.startAt(3n, wakeup.current);
-    t.startAt(0n, wakeup.current);
+    t.startAt(3n, t.mark());
+    t.startAt(0n, t.mark());
     expect(await t.page(0n, 10, undefined)).toBeUndefined();
     expect(await t.page(3n, 10, undefined)).toEqual({ events: [], scannedTo: 3n, reachedEnd: true });
   });

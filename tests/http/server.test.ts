@@ -81,6 +81,21 @@ describe('serverFor', () => {
     }
   });
 
+  it('gives no logger to a request that did not pass through the request context', async () => {
+    const app = express();
+    app.use('/ctx', requestContext(createLogger('silent'), createMetrics()));
+    app.get('/ctx', (req, res) => res.json({ log: typeof req.log }));
+    app.get('/other', (req, res) => res.json({ log: typeof req.log }));
+    const server = await listen(app, 0, '127.0.0.1');
+    try {
+      const base = `http://127.0.0.1:${boundPort(server)}`;
+      expect(await (await fetch(`${base}/ctx`)).json()).toEqual({ log: 'object' });
+      expect(await (await fetch(`${base}/other`)).json()).toEqual({ log: 'undefined' });
+    } finally {
+      await closeServer(server, 1000);
+    }
+  });
+
   it('serves a plain request listener with the plain classes', async () => {
     const server = serverFor((req, res) => res.end(String(Object.getPrototypeOf(req) === IncomingMessage.prototype)));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

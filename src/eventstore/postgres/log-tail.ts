@@ -25,6 +25,12 @@ export interface LogTailOptions {
   now?: () => number;
 }
 
+/** The wake-up's version and the time, taken before a read. */
+export interface TailMark {
+  version: number;
+  at: number;
+}
+
 /** Events fetched by one refresh at most: a tail far behind the log catches up in steps. */
 const REFRESH_LIMIT = 1000;
 
@@ -61,7 +67,8 @@ export class LogTail {
   private readonly now: () => number;
 
   constructor(private readonly options: LogTailOptions) {
-    this.now = options.now ?? Date.now;
+    // monotonic: a wall clock stepping back would stretch the age limit
+    this.now = options.now ?? (() => performance.now());
   }
 
   /**
@@ -79,21 +86,21 @@ export class LogTail {
   }
 
   /**
-   * Starts the tail at the end of a page a subscriber read from the table (`scannedTo`, with
-   * the wake-up's version taken before that read), if it has not started yet.
+   * Starts the tail at the end of a page a subscriber read from the table (`scannedTo`), with
+   * the mark taken before that read, if it has not started yet.
    */
-  startAt(position: Position, version: number): void {
+  startAt(position: Position, before: TailMark): void {
     if (this.from !== undefined || this.options.maxEvents <= 0) return;
     this.from = position;
     this.end = position;
     this.complete = true;
-    this.version = version;
-    this.readAt = this.now();
+    this.version = before.version;
+    this.readAt = before.at;
   }
 
-  /** Version a subscriber must take before a table read it may start the tail with. */
-  get currentVersion(): number {
-    return this.options.wakeup.current;
+  /** What a subscriber takes before a table read it may start the tail with: the wake-up's version and the time. */
+  mark(): TailMark {
+    return { version: this.options.wakeup.current, at: this.now() };
   }
 
   /** Read before the commits signalled by `asked`, or more than `maxAgeMs` before `askedAt`. */

@@ -196,10 +196,10 @@ export class PostgresEventStore implements EventStore {
   private async readPage(after: Position | undefined, maxCount: number, filter: ReadAllOptions['filter']): Promise<LogPage> {
     const tailed = await this.tail.page(after ?? 0n, maxCount, filter);
     if (tailed) return tailed;
-    const version = this.tail.currentVersion;
+    const before = this.tail.mark();
     const page = await this.readTablePage(after, maxCount, filter);
     // the first subscriber to reach the end of the log starts the tail there
-    if (page.reachedEnd) this.tail.startAt(page.scannedTo ?? after ?? 0n, version);
+    if (page.reachedEnd) this.tail.startAt(page.scannedTo ?? after ?? 0n, before);
     return page;
   }
 
