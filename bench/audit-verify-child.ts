@@ -8,21 +8,10 @@
  */
 import { Pool } from 'pg';
 import { verifyChain } from '../src/audit/verify';
-import type { EventStore } from '../src/eventstore/port';
 import { PostgresEventStore } from '../src/eventstore/postgres/store';
+// the store behind the port only: verification reads it as it would any adapter (the tests' helper)
+import { portOnly } from '../tests/support/port-only';
 
-/** The store behind the port only (not a PostgresEventStore): verification reads it as it would any adapter. */
-function portOnly(store: EventStore): EventStore {
-  return {
-    appendToStream: (...args) => store.appendToStream(...args),
-    readStream: (...args) => store.readStream(...args),
-    readAll: (...args) => store.readAll(...args),
-    subscribe: (...args) => store.subscribe(...args),
-    headPosition: () => store.headPosition(),
-    ping: () => store.ping(),
-    close: () => store.close(),
-  };
-}
 
 /** CPU time of this process (user + system, every thread), in µs. */
 const cpuUs = () => {

