@@ -102,7 +102,8 @@ function child(mode: 'verify' | 'verify-port' | 'serve', url: string): ChildProc
     mode === 'serve'
       ? [path.join(__dirname, 'audit-child.ts'), 'serve', url, dataDir]
       : [path.join(__dirname, 'audit-verify-child.ts'), url, ...(mode === 'verify-port' ? ['port'] : [])];
-  return spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // as `npm start` and the CLI run the service: TypeScript compiled on load through tsx's CommonJS hook
+  return spawn(process.execPath, ['--require', 'tsx/cjs', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
 async function lines(proc: ChildProcessWithoutNullStreams): Promise<AsyncIterator<string>> {

@@ -1,5 +1,5 @@
 /**
- * Preloaded (`--import`) into the child processes of `npm run bench -- commands` (the service,
+ * Preloaded (`--require`) into the child processes of `npm run bench -- commands` (the service,
  * the HTTP floor). Answers requests from the benchmark over the IPC channel: the event loop's
  * utilisation so far (is the service's one thread the limit?), its memory (the realtime
  * benchmark's memory per connection), and starting / stopping the V8

@@ -1,6 +1,6 @@
 /**
  * The service under test for `npm run bench -- commands`: started in a child process
- * (`node --import tsx src/main.ts`, so the load generator and the server do not share an event
+ * (`node --require tsx/cjs src/main.ts`, as `npm start`, so the load generator and the server do not share an event
  * loop) or in this process (`startService`), on a database of its own, and set up through
  * HTTP the way a client would (user, workspace, social account, API key).
  */
@@ -100,11 +100,11 @@ async function waitUntilHealthy(baseUrl: string, timeoutMs: number, failed: () =
 }
 
 /**
- * `node --import tsx --import ./bench/commands-probe.ts src/main.ts` (or `script`) from
+ * `node --require tsx/cjs --require ./bench/commands-probe.ts src/main.ts` (or `script`) from
  * `repoRoot`, with an IPC channel to the probe (event-loop utilisation, CPU profiler).
  */
 export async function startServiceProcess(repoRoot: string, env: NodeJS.ProcessEnv, options: { script?: string } = {}): Promise<RunningService> {
-  const args = ['--import', 'tsx', '--import', './bench/commands-probe.ts', options.script ?? 'src/main.ts'];
+  const args = ['--require', 'tsx/cjs', '--require', './bench/commands-probe.ts', options.script ?? 'src/main.ts'];
   const child: ChildProcess = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   let output = '';
   const keep = (chunk: Buffer) => {

@@ -10,7 +10,7 @@
  *   of 1000 snapshots (10 for each of 100 posts), at each concurrency of
  *   BENCH_ENGAGEMENT_CONCURRENCY; the best is the figure.
  *
- * The service runs in a child process (`node --import tsx src/main.ts`): the load generator
+ * The service runs in a child process (`node --require tsx/cjs src/main.ts`): the load generator
  * and the server do not share an event loop. It is measured again in this process
  * (`startService`) for comparison, unless BENCH_IN_PROCESS=0.
  *
@@ -640,7 +640,7 @@ export async function runCommandsBenchmark(): Promise<void> {
   const method = [
     `- Code: ${code}.`,
     `- Machine: ${machine.nproc} cores (${machine.cpu}), ${machine.memGiB} GiB, Node ${machine.node}, PostgreSQL ${machine.pg} (${machine.settings}) on the same machine; load generator, service and PostgreSQL share the cores.`,
-    `- The service (\`src/main.ts\`, event store \`postgres\`, no Redis: in-memory rate limits at RATE_LIMIT_API=10,000,000 — the largest config.ts accepts — and RATE_LIMIT_CREDENTIALS=100,000; LOG_LEVEL=silent; its projectors and process managers running) runs in a child process, \`node --import tsx src/main.ts\`, on a fresh database; its PostgreSQL pool has 16 connections. The in-process rows run \`startService\` inside the load generator's process, on another fresh database, one repetition each, for comparison only; their service CPU and event loop are this process's, load generator included. The service's event-loop utilisation comes from \`performance.eventLoopUtilization()\` in the child, read over IPC before and after each run (bench/commands-probe.ts, preloaded; it does nothing else unless asked to profile).`,
+    `- The service (\`src/main.ts\`, event store \`postgres\`, no Redis: in-memory rate limits at RATE_LIMIT_API=10,000,000 — the largest config.ts accepts — and RATE_LIMIT_CREDENTIALS=100,000; LOG_LEVEL=silent; its projectors and process managers running) runs in a child process, \`node --require tsx/cjs src/main.ts\`, on a fresh database; its PostgreSQL pool has 16 connections. The in-process rows run \`startService\` inside the load generator's process, on another fresh database, one repetition each, for comparison only; their service CPU and event loop are this process's, load generator included. The service's event-loop utilisation comes from \`performance.eventLoopUtilization()\` in the child, read over IPC before and after each run (bench/commands-probe.ts, preloaded; it does nothing else unless asked to profile).`,
     `- Set-up through the API: register a user, create a workspace, connect an account, create an API key with scope engagement:write.`,
     `- Load: autocannon ${autocannonVersion()}, one connection per concurrent request, no pipelining, ${durationS} s per timed run after a ${WARMUP_S} s warm-up per workload; ${reps} runs per figure, each figure the median of the runs on its own. Latency: per 2xx response, request written to response complete, from autocannon's \`response\` event (sub-millisecond resolution); p50/p99 per run, median of runs.`,
     `- create-post: \`{accountId, content}\` with ${postContent().length} characters of content, the owner's Bearer token; each request loads the user, the session, the workspace and the account, then appends \`PostDrafted\` to a new stream.`,

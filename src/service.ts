@@ -191,8 +191,11 @@ export async function openEventStore(config: Config, database: Database, logger:
 async function openEventLog(config: Config, database: Database, logger: Logger, teardown: Teardown): Promise<{ rawStore: EventStore; applied: string[] }> {
   const rawStore =
     config.eventStore.kind === 'eventstoredb'
-      ? // loaded only when chosen: the gRPC client costs a process ≈ 15 MiB it would not use
-        new (await import('./eventstore/eventstoredb/store.js')).EventStoreDbEventStore({
+      ? // loaded only when chosen: the gRPC client costs a process ≈ 15 MiB it would not use. A
+        // require, not import(): the service runs as CommonJS (`node --require tsx/cjs`), where
+        // import() of a .ts file has no loader
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        new (require('./eventstore/eventstoredb/store') as typeof import('./eventstore/eventstoredb/store')).EventStoreDbEventStore({
           connectionString: config.eventStore.connectionString,
           maxEventBytes: config.maxEventBytes,
           pollIntervalMs: config.subscriptionPollMs,

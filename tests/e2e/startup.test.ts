@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -96,14 +96,21 @@ describe('postledger migrate (bin/postledger.js) with no DATABASE_URL', () => {
   });
 });
 
+/** The arguments of `node` in package.json's start script (`node --require tsx/cjs src/main.ts`). */
+const START_ARGS = (() => {
+  const [command, ...args] = (JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
+  if (command !== 'node') throw new Error(`npm start runs ${command}, not node`);
+  return args;
+})();
+
 describe('npm start with no settings: the embedded PostgreSQL', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'postledger-e2e-'));
   chmodSync(dataDir, 0o755);
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   async function start(env: Record<string, string>, options: { detached?: boolean } = {}): Promise<Run> {
-    // one process (no tsx wrapper), as `npm start` runs it, so that SIGKILL really kills the service
-    const service = run(process.execPath, ['--import', 'tsx', 'src/main.ts'], env, options);
+    // `npm start`'s own command, one process (no npm or tsx wrapper), so that SIGKILL really kills the service
+    const service = run(process.execPath, START_ARGS, env, options);
     await waitFor(() => service.stdout().includes('Postledger is listening'), 'the service to listen', 60_000);
     return service;
   }
