@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Position } from '../eventstore/port';
-import type { CanonicalLog } from './canonical-log';
+import type { CanonicalLog, ChainedLog } from './canonical-log';
 import { linkOf } from './chain';
 import { prefetchedPages } from './pages';
 
@@ -46,7 +46,8 @@ type ChainRow = [position: string, link: string];
  * await verifyRange(canonicalLogOf(store), pool, { after: 500n, to: 1000n, startLink: linkAt500 });
  * ```
  */
-export async function verifyRange<Item>(log: CanonicalLog<Item>, chainDb: Queryable, range: ChainRange, options: RangeOptions = {}): Promise<VerifyResult> {
+export async function verifyRange<Item>(log: CanonicalLog<Item> | ChainedLog<Item>, chainDb: Queryable, range: ChainRange, options: RangeOptions = {}): Promise<VerifyResult> {
+  if ('storedLinkOf' in log) return verifyChainedRange(log, chainDb, range, options);
   const pageSize = options.pageSize ?? 1000;
   const to = range.to.toString();
   const chain = prefetchedPages(
@@ -99,3 +100,52 @@ export async function verifyRange<Item>(log: CanonicalLog<Item>, chainDb: Querya
   }
 }
 
+/**
+ * `verifyRange` over a log read with the chain's stored links beside its events
+ * (`postgresChainedLog`): one stream of rows instead of two. An event the chain does not have
+ * (inserted) shows as a missing link; a chained event the log no longer has (removed) is looked
+ * for only when the next event fails to verify, or when the log ends before the range does: the
+ * first chained position between the last verified event and there is where the two first
+ * differ, as in `verifyRange`.
+ */
+async function verifyChainedRange<Item>(log: ChainedLog<Item>, chainDb: Queryable, range: ChainRange, options: RangeOptions): Promise<VerifyResult> {
+  const pageSize = options.pageSize ?? 1000;
+  const pages = prefetchedPages((after) => log.page(after, range.to, pageSize), (item) => BigInt(log.positionOf(item)), { after: range.after, pageSize });
+  let link = range.startLink;
+  let checked = 0;
+  let headPosition: string | undefined;
+  /** Where the chain was last seen to agree with the log: the range's start, then each verified event. */
+  const verifiedUpTo = () => (headPosition === undefined ? range.after : BigInt(headPosition));
+  const failed = (position: string): VerifyResult => ({ ok: false, checked, firstBadPosition: position, ...(headPosition ? { head: { position: headPosition, link } } : {}) });
+  try {
+    for await (const page of pages) {
+      for (const event of page) {
+        const stored = log.storedLinkOf(event);
+        if (stored === null || linkOf(link, log.canonicalOf(event)) !== stored) {
+          const position = log.positionOf(event);
+          return failed((await firstChainedBetween(chainDb, verifiedUpTo(), BigInt(position))) ?? position);
+        }
+        link = stored;
+        checked++;
+        headPosition = log.positionOf(event);
+      }
+      options.onProgress?.(checked, BigInt(headPosition!));
+    }
+    // the log ended: a chained position after the last event was removed from it
+    const removed = await firstChainedBetween(chainDb, verifiedUpTo(), range.to + 1n);
+    if (removed !== undefined) return failed(removed);
+    return { ok: true, checked, ...(headPosition ? { head: { position: headPosition, link } } : {}) };
+  } finally {
+    await pages.return(undefined);
+  }
+}
+
+/** The first position the chain holds after `after` (exclusive; undefined: from the start) and before `before` (exclusive). */
+async function firstChainedBetween(chainDb: Queryable, after: bigint | undefined, before: bigint): Promise<string | undefined> {
+  const { rows } = await chainDb.query<[string]>({
+    text: 'select position from pl_audit_chain where position > $1 and position < $2 order by position limit 1',
+    values: [(after ?? -1n).toString(), before.toString()],
+    rowMode: 'array',
+  });
+  return rows[0]?.[0];
+}

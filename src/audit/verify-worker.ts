@@ -1,12 +1,12 @@
 /**
- * A worker thread of `verifyChain` (verify.ts): verifies one range of the chain over two
- * connections of its own and posts
+ * A worker thread of `verifyChain` (verify.ts): verifies one range of the chain over a
+ * connection of its own (the log and the chain's links in one query) and posts
  * `{ kind: 'progress', checked, position }` after each page, then `{ kind: 'result', result }`.
  * Kept to what that needs (pg, the encoding, the range check), so a worker starts fast.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Client, type PoolConfig } from 'pg';
-import { postgresCanonicalLog } from './canonical-log';
+import { postgresChainedLog } from './canonical-log';
 import { verifyRange } from './verify-range';
 
 /** What verify.ts hands a worker. Positions are decimal strings: a bigint does not cross threads in every Node. */
@@ -27,22 +27,17 @@ async function connect(connection: PoolConfig): Promise<Client> {
 }
 
 async function run(data: VerifyWorkerData): Promise<void> {
-  // one connection reads the log while the other reads the chain
-  const events = await connect(data.connection);
-  const chain = await connect(data.connection).catch(async (error: unknown) => {
-    await events.end();
-    throw error;
-  });
+  const client = await connect(data.connection);
   try {
     const result = await verifyRange(
-      postgresCanonicalLog(events),
-      chain,
+      postgresChainedLog(client),
+      client,
       { after: data.after === undefined ? undefined : BigInt(data.after), to: BigInt(data.to), startLink: data.startLink },
       { pageSize: data.pageSize, onProgress: (checked, position) => parentPort!.postMessage({ kind: 'progress', checked, position: position.toString() }) },
     );
     parentPort!.postMessage({ kind: 'result', result });
   } finally {
-    await Promise.all([events.end(), chain.end()]);
+    await client.end();
   }
 }
 

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { Pool, PoolConfig } from 'pg';
 import type { EventStore, Position } from '../eventstore/port';
 import { PostgresEventStore } from '../eventstore/postgres/store';
-import { postgresCanonicalLog, portLog, type CanonicalLog } from './canonical-log';
+import { postgresChainedLog, portLog, type CanonicalLog } from './canonical-log';
 import { GENESIS_LINK, nextLink } from './chain';
 import { logPages } from './pages';
 import { verifyRange, type ChainRange, type Queryable, type VerifyResult } from './verify-range';
@@ -44,7 +44,8 @@ export function defaultVerifyParallelism(): number {
  * was never chained (inserted).
  *
  * The log is read through the EventStore port (any adapter), or, for the PostgreSQL adapter,
- * straight from `pl_events` as text (`postgresCanonicalLog`, the same encoding for less CPU).
+ * straight from `pl_events` as text with the chain's links beside it (`postgresChainedLog`, the
+ * same encoding for less CPU, one query for both).
  * With `parallel` > 1 the chain is cut into ranges at stored links and each range is verified
  * in a worker thread: a range starts from the link stored where the one before it ends, and
  * the one before checks that link, so the ranges prove the whole chain together; the first
@@ -60,16 +61,12 @@ export async function verifyChain(log: EventStore, pool: Pool, options: VerifyOp
   const connection = log instanceof PostgresEventStore ? workerConnection(log.pool, pool) : undefined;
   const wanted = Math.min(options.parallel ?? defaultVerifyParallelism(), Math.floor(Number(bounds.last - bounds.first + 1n) / (options.minRangePositions ?? 50_000)));
   if (connection === undefined || wanted < 2) {
-    return verifyRange(canonicalLogOf(log), pool, { to: bounds.last, startLink: GENESIS_LINK }, options);
+    // the log beside the chain in one query where both are in one database
+    const reader = log instanceof PostgresEventStore && (log.pool === pool || connection !== undefined) ? postgresChainedLog(log.pool) : portLog(log);
+    return verifyRange(reader as CanonicalLog, pool, { to: bounds.last, startLink: GENESIS_LINK }, options);
   }
   const ranges = await planRanges(pool, bounds, wanted);
   return verifyInWorkers(connection, ranges, bounds.first, options);
-}
-
-/** The fastest reading of `store` the chain can have: `pl_events` as text for the PostgreSQL adapter, the port otherwise. */
-export function canonicalLogOf(store: EventStore): CanonicalLog {
-  // each reader is typed by its own item; the caller only hands its items back to it
-  return (store instanceof PostgresEventStore ? postgresCanonicalLog(store.pool) : portLog(store)) as CanonicalLog;
 }
 
 /** The first and last chained positions, if any. */

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { postgresCanonicalLog, portLog } from '../../src/audit/canonical-log';
+import { postgresChainedLog, portLog } from '../../src/audit/canonical-log';
 import { chainedLog, type ChainedLog } from './support';
 
 /**
@@ -55,7 +55,7 @@ describe('pl_events read as text', () => {
   });
 
   async function both(db: Pick<Client, 'query'>): Promise<[string[], string[]]> {
-    const lean = postgresCanonicalLog(db);
+    const lean = postgresChainedLog(db);
     const port = portLog(log.store);
     const rows = await lean.page(undefined, 10_000n, 1000);
     const events = await port.page(undefined, 10_000n, 1000);
@@ -82,9 +82,11 @@ describe('pl_events read as text', () => {
   });
 
   it('reads only up to `to` and after `after`', async () => {
-    const lean = postgresCanonicalLog(log.pool);
+    const lean = postgresChainedLog(log.pool);
     expect((await lean.page(3n, 7n, 1000)).map(lean.positionOf)).toEqual(['4', '5', '6', '7']);
     expect((await lean.page(3n, 7n, 2)).map(lean.positionOf)).toEqual(['4', '5']);
+    // nothing chained here: no stored link beside the events
+    expect((await lean.page(3n, 7n, 2)).map(lean.storedLinkOf)).toEqual([null, null]);
     const port = portLog(log.store);
     expect((await port.page(3n, 7n, 1000)).map(port.positionOf)).toEqual(['4', '5', '6', '7']);
   });

@@ -1,6 +1,7 @@
 import { mergeRangeResults, planRanges, verifyChain, type VerifyResult } from '../../src/audit/verify';
 import { GENESIS_LINK, nextLink } from '../../src/audit/chain';
 import { chainedLog, type ChainedLog } from './support';
+import { portOnly } from '../support/port-only';
 
 /**
  * Verification in ranges (worker threads): each range starts from the link stored where the
@@ -19,10 +20,17 @@ describe('verification in ranges', () => {
   const inOnePass = () => verifyChain(log.store, log.pool, { parallel: 1 });
   const linkAt = async (position: number) => (await log.pool.query<{ link: string }>('select link from pl_audit_chain where position = $1', [position])).rows[0]!.link;
 
-  /** Both ways, which must agree, and what they found. */
+  /** Through the port: the log and the chain read as two streams side by side, compared position by position. */
+  const throughPort = () => verifyChain(portOnly(log.store), log.pool);
+
+  /**
+   * Both ways (each reading the log with the chain's links beside it, in one query), which must
+   * agree with each other and with a reading of the log through the port, and what they found.
+   */
   async function bothWays(): Promise<VerifyResult> {
     const ranges = await inRanges();
     expect(ranges).toEqual(await inOnePass());
+    expect(ranges).toEqual(await throughPort());
     return ranges;
   }
 
@@ -102,6 +110,16 @@ describe('verification in ranges', () => {
   it('finds a deleted event just after a cut', async () => {
     await log.pool.query('delete from pl_events where position = 11');
     expect(await bothWays()).toMatchObject({ ok: false, checked: 10, firstBadPosition: '11' });
+  });
+
+  it('finds events deleted in a row inside a range', async () => {
+    await log.pool.query('delete from pl_events where position between 14 and 16');
+    expect(await bothWays()).toMatchObject({ ok: false, checked: 13, firstBadPosition: '14', head: { position: '13' } });
+  });
+
+  it('finds the last event deleted alone', async () => {
+    await log.pool.query('delete from pl_events where position = 30');
+    expect(await bothWays()).toMatchObject({ ok: false, checked: 29, firstBadPosition: '30', head: { position: '29' } });
   });
 
   it('finds the events deleted from a cut to the end', async () => {
