@@ -20,7 +20,7 @@ export interface VerifyOptions {
   onProgress?: (checked: number, position: Position) => void;
   pageSize?: number;
   /**
-   * Ranges of the chain verified at once, each in a worker thread with connections of its own
+   * Ranges of the chain verified at once, each in a worker thread with a connection of its own
    * (PostgreSQL adapter only; any other adapter is read through the port in this thread).
    * Default: `defaultVerifyParallelism()`.
    */
