@@ -8,7 +8,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -95,7 +96,19 @@ export async function prepareAuditDatabase(url: string): Promise<void> {
 }
 
 /** One DATA_DIR for every child: the personal-data master key there opens what earlier runs sealed. */
-const dataDir = mkdtempSync(path.join(tmpdir(), 'postledger-bench-audit-'));
+/**
+ * Where the serving child keeps its keys. A reused database (AUDIT_BENCH_DATABASE_URL) holds the
+ * personal data of the analysts earlier runs registered, sealed with that run's master key: the
+ * export must be able to open it, so a reused database keeps one data directory, named after it.
+ */
+function childDataDir(): string {
+  const reused = process.env.AUDIT_BENCH_DATABASE_URL;
+  if (!reused) return mkdtempSync(path.join(tmpdir(), 'postledger-bench-audit-'));
+  const dir = path.join(tmpdir(), `postledger-bench-audit-${createHash('sha256').update(reused).digest('hex').slice(0, 12)}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+const dataDir = childDataDir();
 
 function child(mode: 'verify' | 'verify-port' | 'serve', url: string): ChildProcessWithoutNullStreams {
   const args =
