@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Client, Pool } from 'pg';
 import { CommitNotifier } from '../../src/eventstore/postgres/notifier';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -31,10 +32,48 @@ describe('CommitNotifier', () => {
     }
   });
 
+  it('sends at most one notification per interval, and one more for commits made meanwhile', async () => {
+    const sentAt: number[] = [];
+    const pool = {
+      query: jest.fn(async (text: string) => {
+        if (text.includes('pg_notify')) sentAt.push(performance.now());
+        return { rows: [{ s: 'x' }] };
+      }),
+    };
+    const notifier = new CommitNotifier(pool as never, undefined, null, 40);
+    // a writer alone: one commit every 2 ms for 200 ms
+    const began = performance.now();
+    while (performance.now() - began < 200) {
+      notifier.notify();
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    // the first at once, then one per 40 ms while commits keep coming, and the last after them
+    expect(sentAt[0]! - began).toBeLessThan(20);
+    expect(sentAt.length).toBeGreaterThanOrEqual(4);
+    expect(sentAt.length).toBeLessThanOrEqual(7);
+    for (let i = 1; i < sentAt.length; i++) expect(sentAt[i]! - sentAt[i - 1]!).toBeGreaterThan(30);
+    expect(sentAt.at(-1)!).toBeGreaterThan(began + 200);
+  });
+
+  it('after close sends nothing, not even a notification waiting for its interval', async () => {
+    const pool = { query: jest.fn().mockResolvedValue({ rows: [{ s: 'x' }] }) };
+    const notifier = new CommitNotifier(pool as never, undefined, null, 50);
+    notifier.notify();
+    await new Promise((r) => setTimeout(r, 5));
+    const sent = () => pool.query.mock.calls.filter(([text]) => String(text).includes('pg_notify')).length;
+    expect(sent()).toBe(1);
+    notifier.notify(); // waits for the interval
+    notifier.close();
+    notifier.notify();
+    await new Promise((r) => setTimeout(r, 80));
+    expect(sent()).toBe(1);
+  });
+
   it('logs a failed notification and keeps working', async () => {
     const warn = jest.fn();
     const pool = { query: jest.fn().mockRejectedValueOnce(new Error('connection lost')).mockResolvedValue({ rows: [{ s: 'x' }] }) };
-    const notifier = new CommitNotifier(pool as never, { warn } as never);
+    const notifier = new CommitNotifier(pool as never, { warn } as never, null, 0);
     notifier.notify();
     await new Promise((r) => setTimeout(r, 20));
     expect(warn).toHaveBeenCalledWith(expect.objectContaining({ err: expect.any(Error) }), expect.stringMatching(/will poll/));

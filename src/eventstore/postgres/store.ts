@@ -32,6 +32,11 @@ export interface PostgresEventStoreOptions {
   maxEventBytes?: number;
   /** Longest a live subscription waits without a notification before it reads again. */
   pollIntervalMs?: number;
+  /**
+   * Least time between two NOTIFYs this store sends to subscribers in other processes (default
+   * 3 ms): how much later than this process's own subscribers they may hear of a commit.
+   */
+  notifyIntervalMs?: number;
   /** Newest events kept in memory for the live subscriptions of this process (default 2,000; 0: none). See `LogTail`. */
   tailEvents?: number;
   /** Most bytes of stored data and metadata those events may take (default 16 MiB). */
@@ -58,6 +63,7 @@ export class PostgresEventStore implements EventStore {
   readonly pool: Pool;
   private readonly ownsPool: boolean;
   private readonly appender: Appender;
+  private readonly notifier: CommitNotifier;
   private readonly wakeup = new Wakeup();
   private readonly listener: NotificationListener;
   private readonly maxEventBytes: number;
@@ -79,7 +85,8 @@ export class PostgresEventStore implements EventStore {
       maxAgeMs: Math.min(100, this.pollIntervalMs),
     });
     const sender = randomUUID();
-    const notifier = new CommitNotifier(this.pool, options.logger, sender);
+    const notifier = new CommitNotifier(this.pool, options.logger, sender, options.notifyIntervalMs);
+    this.notifier = notifier;
     this.appender = new Appender(this.pool, () => {
       // subscribers in this process at once; those of other processes through NOTIFY
       this.wakeup.signal();
@@ -244,6 +251,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    this.notifier.close();
     await this.listener.stop();
     if (this.ownsPool) await this.pool.end();
   }
