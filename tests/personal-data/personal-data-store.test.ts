@@ -189,13 +189,15 @@ describe('sealing personal data', () => {
     await store.appendToStream(`user-${a}`, [registered(a)]);
     await store.appendToStream(`user-${b}`, [registered(b)]);
     const query = jest.spyOn(pool, 'query');
+    // the key table's reads only: the store shares the pool (its NOTIFY after the appends may come now)
+    const keyReads = () => query.mock.calls.filter(([text]) => String(text).includes('pl_person_keys')).length;
     try {
       await small.keysForReading([a]);
       await small.keysForReading([a]);
-      expect(query).toHaveBeenCalledTimes(1);
+      expect(keyReads()).toBe(1);
       await small.keysForReading([b]);
       await small.keysForReading([a]);
-      expect(query).toHaveBeenCalledTimes(3);
+      expect(keyReads()).toBe(3);
     } finally {
       query.mockRestore();
     }
