@@ -43,7 +43,7 @@ type ChainRow = [position: string, link: string];
  * them: the first bad position is the least, `checked` the sum up to it).
  *
  * ```ts
- * await verifyRange(canonicalLogOf(store), pool, { after: 500n, to: 1000n, startLink: linkAt500 });
+ * await verifyRange(postgresChainedLog(pool), pool, { after: 500n, to: 1000n, startLink: linkAt500 });
  * ```
  */
 export async function verifyRange<Item>(log: CanonicalLog<Item> | ChainedLog<Item>, chainDb: Queryable, range: ChainRange, options: RangeOptions = {}): Promise<VerifyResult> {
@@ -103,10 +103,10 @@ export async function verifyRange<Item>(log: CanonicalLog<Item> | ChainedLog<Ite
 /**
  * `verifyRange` over a log read with the chain's stored links beside its events
  * (`postgresChainedLog`): one stream of rows instead of two. An event the chain does not have
- * (inserted) shows as a missing link; a chained event the log no longer has (removed) is looked
- * for only when the next event fails to verify, or when the log ends before the range does: the
- * first chained position between the last verified event and there is where the two first
- * differ, as in `verifyRange`.
+ * (inserted) shows as a missing link. A position the chain holds and the log lacks (a removed
+ * event, or a row added to the chain) is looked for where an event fails, and once at the end
+ * by counting the range's chained positions against the events verified; being smaller than
+ * any later disagreement, it is then the first bad position, as in `verifyRange`.
  */
 async function verifyChainedRange<Item>(log: ChainedLog<Item>, chainDb: Queryable, range: ChainRange, options: RangeOptions): Promise<VerifyResult> {
   const pageSize = options.pageSize ?? 1000;
@@ -114,16 +114,28 @@ async function verifyChainedRange<Item>(log: ChainedLog<Item>, chainDb: Queryabl
   let link = range.startLink;
   let checked = 0;
   let headPosition: string | undefined;
-  /** Where the chain was last seen to agree with the log: the range's start, then each verified event. */
-  const verifiedUpTo = () => (headPosition === undefined ? range.after : BigInt(headPosition));
   const failed = (position: string): VerifyResult => ({ ok: false, checked, firstBadPosition: position, ...(headPosition ? { head: { position: headPosition, link } } : {}) });
+  /** Fails at `bad`, a chained position the log lacks: what counts as checked is the events before it, all verified. */
+  const failedBefore = async (bad: string): Promise<VerifyResult> => {
+    const { rows } = await chainDb.query<[string, string | null, string | null]>({
+      text: `select count(*), max(e.position), (select c.link from pl_audit_chain c where c.position = max(e.position))
+               from pl_events e where e.position > $1 and e.position < $2`,
+      values: [(range.after ?? -1n).toString(), bad],
+      rowMode: 'array',
+    });
+    const [count, last, lastLink] = rows[0]!;
+    checked = Number(count);
+    [headPosition, link] = last === null ? [undefined, range.startLink] : [last, lastLink!];
+    return failed(bad);
+  };
   try {
     for await (const page of pages) {
       for (const event of page) {
         const stored = log.storedLinkOf(event);
         if (stored === null || linkOf(link, log.canonicalOf(event)) !== stored) {
           const position = log.positionOf(event);
-          return failed((await firstChainedBetween(chainDb, verifiedUpTo(), BigInt(position))) ?? position);
+          const removed = await firstUnloggedChained(chainDb, range.after, BigInt(position));
+          return removed === undefined ? failed(position) : await failedBefore(removed);
         }
         link = stored;
         checked++;
@@ -131,19 +143,29 @@ async function verifyChainedRange<Item>(log: ChainedLog<Item>, chainDb: Queryabl
       }
       options.onProgress?.(checked, BigInt(headPosition!));
     }
-    // the log ended: a chained position after the last event was removed from it
-    const removed = await firstChainedBetween(chainDb, verifiedUpTo(), range.to + 1n);
-    if (removed !== undefined) return failed(removed);
+    // every event verified has its chained position: any more in the range are not in the log
+    const { rows } = await chainDb.query<[string]>({
+      text: 'select count(*) from pl_audit_chain where position > $1 and position <= $2',
+      values: [(range.after ?? -1n).toString(), range.to.toString()],
+      rowMode: 'array',
+    });
+    if (Number(rows[0]![0]) !== checked) return await failedBefore((await firstUnloggedChained(chainDb, range.after, range.to + 1n))!);
     return { ok: true, checked, ...(headPosition ? { head: { position: headPosition, link } } : {}) };
   } finally {
     await pages.return(undefined);
   }
 }
 
-/** The first position the chain holds after `after` (exclusive; undefined: from the start) and before `before` (exclusive). */
-async function firstChainedBetween(chainDb: Queryable, after: bigint | undefined, before: bigint): Promise<string | undefined> {
+/**
+ * The first position the chain holds and the log does not, after `after` (exclusive;
+ * undefined: from the start) and before `before` (exclusive).
+ */
+async function firstUnloggedChained(chainDb: Queryable, after: bigint | undefined, before: bigint): Promise<string | undefined> {
   const { rows } = await chainDb.query<[string]>({
-    text: 'select position from pl_audit_chain where position > $1 and position < $2 order by position limit 1',
+    text: `select c.position from pl_audit_chain c
+            where c.position > $1 and c.position < $2
+              and not exists (select 1 from pl_events e where e.position = c.position)
+            order by c.position limit 1`,
     values: [(after ?? -1n).toString(), before.toString()],
     rowMode: 'array',
   });

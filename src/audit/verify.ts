@@ -125,10 +125,11 @@ function workerConnection(logPool: Pool, chainPool: Pool): PoolConfig | undefine
   const picked: Record<string, unknown> = {};
   for (const key of ['connectionString', 'host', 'port', 'user', 'password', 'database', 'options', 'ssl'] as const) {
     const value = settings(logPool)[key];
+    // both ways: a setting only the chain's pool has may name another database
+    if (JSON.stringify(value) !== JSON.stringify(settings(chainPool)[key])) return undefined;
     if (value === undefined) continue;
     // a function (a password callback) or a class instance does not cross to another thread
     if (typeof value === 'function' || (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) !== Object.prototype)) return undefined;
-    if (JSON.stringify(value) !== JSON.stringify(settings(chainPool)[key])) return undefined;
     picked[key] = value;
   }
   return picked as PoolConfig;

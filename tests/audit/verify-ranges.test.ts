@@ -122,6 +122,41 @@ describe('verification in ranges', () => {
     expect(await bothWays()).toMatchObject({ ok: false, checked: 29, firstBadPosition: '30', head: { position: '29' } });
   });
 
+  describe('a position the chain holds and the log lacks, where the log has a gap its links step over', () => {
+    /** Removes event 15 and its link, and rewrites the links after it: a log with a gap whose chain agrees with it. */
+    async function logWithGap(): Promise<void> {
+      await log.pool.query('delete from pl_events where position = 15');
+      await log.pool.query('delete from pl_audit_chain where position = 15');
+      let link = await linkAt(14);
+      for (const event of await log.store.readAll({ after: 14n, maxCount: 100 })) {
+        link = nextLink(link, event);
+        await log.pool.query('update pl_audit_chain set link = $1 where position = $2', [link, event.position.toString()]);
+      }
+    }
+    const addChainRow = (position: number) =>
+      log.pool.query(
+        `insert into pl_audit_chain (position, link, event_id, stream_id, category, type, occurred_at)
+         values ($1, repeat('e', 64), gen_random_uuid(), 'post-forged', 'post', 'Ticked', now())`,
+        [position],
+      );
+
+    it('passes the log with the gap, then finds a chain row added in it', async () => {
+      await logWithGap();
+      expect(await bothWays()).toEqual({ ok: true, checked: 29, head: { position: '30', link: await linkAt(30) } });
+      await addChainRow(15);
+      expect(await bothWays()).toMatchObject({ ok: false, checked: 14, firstBadPosition: '15', head: { position: '14' } });
+      // with pages of one event, and before a later disagreement
+      expect(await inRanges(1)).toMatchObject({ ok: false, checked: 14, firstBadPosition: '15' });
+      await log.pool.query(`update pl_events set data = jsonb_set(data, '{n}', '999') where position = 17`);
+      expect(await bothWays()).toMatchObject({ ok: false, checked: 14, firstBadPosition: '15' });
+    });
+
+    it('finds a chain row added after the log ends', async () => {
+      await addChainRow(31);
+      expect(await bothWays()).toMatchObject({ ok: false, checked: 30, firstBadPosition: '31', head: { position: '30' } });
+    });
+  });
+
   it('finds the events deleted from a cut to the end', async () => {
     await log.pool.query('delete from pl_events where position >= 20');
     expect(await bothWays()).toMatchObject({ ok: false, checked: 19, firstBadPosition: '20' });
