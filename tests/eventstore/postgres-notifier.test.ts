@@ -64,10 +64,27 @@ describe('CommitNotifier', () => {
     const sent = () => pool.query.mock.calls.filter(([text]) => String(text).includes('pg_notify')).length;
     expect(sent()).toBe(1);
     notifier.notify(); // waits for the interval
-    notifier.close();
+    await notifier.close();
     notifier.notify();
     await new Promise((r) => setTimeout(r, 80));
     expect(sent()).toBe(1);
+  });
+
+  it('closes once a NOTIFY already sent has its answer', async () => {
+    let answer: (() => void) | undefined;
+    const pool = {
+      query: jest.fn((text: string) => (text.includes('pg_notify') ? new Promise((resolve) => (answer = () => resolve({ rows: [] }))) : Promise.resolve({ rows: [{ s: 'x' }] }))),
+    };
+    const notifier = new CommitNotifier(pool as never, undefined, null, 0);
+    notifier.notify();
+    while (answer === undefined) await new Promise((r) => setTimeout(r, 1));
+    let closed = false;
+    const closing = notifier.close().then(() => (closed = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(closed).toBe(false);
+    answer();
+    await closing;
+    expect(closed).toBe(true);
   });
 
   it('logs a failed notification and keeps working', async () => {

@@ -24,6 +24,7 @@ export class CommitNotifier {
   private lastSentAt = -Infinity;
   private timer: NodeJS.Timeout | undefined;
   private wake: (() => void) | undefined;
+  private current: Promise<void> | undefined;
   private channel: Promise<string> | undefined;
 
   constructor(
@@ -39,15 +40,19 @@ export class CommitNotifier {
     this.pending = true;
     if (this.running) return;
     this.running = true;
-    void this.run();
+    this.current = this.run();
   }
 
-  /** Drops a notification still waiting for its interval and sends no more (the pool may end next). */
-  close(): void {
+  /**
+   * Drops a notification still waiting for its interval, sends no more, and resolves once a
+   * NOTIFY already sent has its answer (the pool may end next).
+   */
+  async close(): Promise<void> {
     this.closed = true;
     this.pending = false;
     clearTimeout(this.timer);
     this.wake?.();
+    await this.current;
   }
 
   private async run(): Promise<void> {

@@ -251,7 +251,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
-    this.notifier.close();
+    await this.notifier.close();
     await this.listener.stop();
     if (this.ownsPool) await this.pool.end();
   }
