@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Pool } from 'pg';
 import type { Config } from './config';
 import { startEmbeddedPostgres } from './embedded-postgres';
@@ -30,7 +31,34 @@ export async function openDatabase(config: Config, logger: Logger, teardown: Tea
   }
   const pool = new Pool({ connectionString, max: 16 });
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
-  teardown.add('PostgreSQL pool', () => pool.end());
+  teardown.add('PostgreSQL pool', () => endPool(pool));
   logger.info({ database: redactUrl(connectionString) }, 'using PostgreSQL');
   return { connectionString, pool };
+}
+
+/**
+ * Ends `pool` and waits until each of its connections is closed: `pool.end()` resolves once
+ * it has asked them to close, and a server stopped just after (the embedded one, at shutdown)
+ * would end the ones still open itself, each reported as a failed idle connection. Waits at
+ * most `graceMs` for them.
+ *
+ * ```ts
+ * await endPool(pool); // no connection of the pool left on the server
+ * ```
+ */
+export async function endPool(pool: Pool, graceMs = 5_000): Promise<void> {
+  let open = pool.totalCount;
+  const closed = new Promise<void>((resolve) => {
+    if (open === 0) return resolve();
+    const onRemove = () => {
+      if (--open > 0) return;
+      pool.off('remove', onRemove);
+      resolve();
+    };
+    pool.on('remove', onRemove);
+  });
+  await pool.end();
+  const grace = new AbortController();
+  await Promise.race([closed, delay(graceMs, undefined, { signal: grace.signal, ref: false }).catch(() => undefined)]);
+  grace.abort();
 }
