@@ -60,7 +60,7 @@ describe('CommitNotifier', () => {
 
   it('after close sends nothing, not even a notification waiting for its interval', async () => {
     const pool = { query: jest.fn().mockResolvedValue({ rows: [{ s: 'x' }] }) };
-    const notifier = new CommitNotifier(pool as never, undefined, null, 50);
+    const notifier = new CommitNotifier(pool as never, undefined, null, 60_000);
     notifier.notify();
     await new Promise((r) => setTimeout(r, 5));
     const sent = () => pool.query.mock.calls.filter(([text]) => String(text).includes('pg_notify')).length;
