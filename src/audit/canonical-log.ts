@@ -54,7 +54,7 @@ export interface ChainedLog<Item = unknown> extends CanonicalLog<Item> {
 }
 
 /** The canonical encoding of a text row: the members in their sorted order, as canonicalEvent writes them. */
-const canonicalOfRow = ([, id, streamId, revision, type, schemaVersion, occurredAt, data, metadata]: TextRow | ChainedTextRow): string =>
+const canonicalOfRow = ([, id, streamId, revision, type, schemaVersion, occurredAt, data, metadata]: ChainedTextRow): string =>
   `{"data":${canonicalJsonText(data)},"id":${JSON.stringify(id)},"metadata":${canonicalJsonText(metadata)},` +
   `"occurredAt":"${isoTime(occurredAt)}","revision":"${revision}","schemaVersion":${JSON.stringify(Number(schemaVersion))},` +
   `"streamId":${JSON.stringify(streamId)},"type":${JSON.stringify(type)}}`;
@@ -77,13 +77,12 @@ const TEXT_COLUMNS = 'e.position, e.event_id, e.stream_id, e.revision, e.type, e
 export function postgresChainedLog(db: Queryable): ChainedLog<ChainedTextRow> {
   return {
     async page(after, to, limit) {
-      const bounds = [(after ?? -1n).toString(), to.toString(), limit];
       const { rows } = await db.query<ChainedTextRow>({
         // the chain's bounds are repeated in the join: without them its index is scanned from the start
         text: `select ${TEXT_COLUMNS}, c.link from pl_events e
                  left join pl_audit_chain c on c.position = e.position and c.position > $1 and c.position <= $2
                 where e.position > $1 and e.position <= $2 order by e.position limit $3`,
-        values: bounds,
+        values: [(after ?? -1n).toString(), to.toString(), limit],
         rowMode: 'array',
         types: AS_TEXT,
       });

@@ -85,12 +85,11 @@ export class PostgresEventStore implements EventStore {
       maxAgeMs: Math.min(100, this.pollIntervalMs),
     });
     const sender = randomUUID();
-    const notifier = new CommitNotifier(this.pool, options.logger, sender, options.notifyIntervalMs);
-    this.notifier = notifier;
+    this.notifier = new CommitNotifier(this.pool, options.logger, sender, options.notifyIntervalMs);
     this.appender = new Appender(this.pool, () => {
       // subscribers in this process at once; those of other processes through NOTIFY
       this.wakeup.signal();
-      notifier.notify();
+      this.notifier.notify();
     });
     this.listener = new NotificationListener(
       options.connection,
