@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { PostgresEventStore } from '../../src/eventstore/postgres/store';
 import type { RecordedEvent, Subscription } from '../../src/eventstore/port';
+import { eventLogMigrations } from '../../src/eventstore/postgres/schema';
 import { migrate } from '../../src/platform/migrations';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { expectRevisionOrder, freshCategory, newEvent, readCategory, take } from './contract';
@@ -432,12 +433,41 @@ describe('the shared tail of the log', () => {
 });
 
 describe('migrations', () => {
+  it('replaces pl_append in a log migrated before 0003, and the replaced function appends', async () => {
+    const fresh = await createTestDatabase('mig3');
+    const pool = new Pool(fresh.connection);
+    const definition = async () =>
+      (await pool.query<{ def: string }>("select pg_get_functiondef('pl_append(jsonb)'::regprocedure) as def")).rows[0]!.def;
+    try {
+      const before = eventLogMigrations.filter((m) => m.id < '0003');
+      expect(await migrate(pool, before)).toEqual(['0001_event_log', '0002_append_single']);
+      // simulate the function as 0001 first shipped it: the head looked up in every use
+      await pool.query(`create or replace function pl_append(p_batch jsonb) returns table (idx int, outcome text, next_revision bigint, last_position bigint, actual bigint) language sql as $$ select 0, 'old', null::bigint, null::bigint, null::bigint $$`);
+      expect(await definition()).not.toContain('cur as materialized');
+      const store = new PostgresEventStore({ connection: fresh.connection, pool });
+      expect(await store.migrate()).toEqual(['0003_append_head_once']);
+      expect(await definition()).toContain('cur as materialized');
+      const a = `mig-${randomUUID()}`;
+      const b = `mig-${randomUUID()}`;
+      // two appends in the same turn go out as one pl_append batch
+      const [ra, rb] = await Promise.all([
+        store.appendToStream(a, [newEvent('A'), newEvent('A')], { expectedRevision: 'no_stream' }),
+        store.appendToStream(b, [newEvent('B')], { expectedRevision: 'no_stream' }),
+      ]);
+      expect([ra.nextRevision, rb.nextRevision]).toEqual([2n, 1n]);
+      expect((await store.readStream(a)).map((e) => e.revision)).toEqual([0n, 1n]);
+    } finally {
+      await pool.end();
+      await fresh.drop();
+    }
+  });
+
   it('applies nothing the second time and is safe when two processes start together', async () => {
     const fresh = await createTestDatabase('mig');
     const pools = [new Pool(fresh.connection), new Pool(fresh.connection)];
     try {
       const results = await Promise.all(pools.map((pool) => new PostgresEventStore({ connection: fresh.connection, pool }).migrate()));
-      expect(results.flat()).toEqual(['0001_event_log', '0002_append_single']);
+      expect(results.flat()).toEqual(['0001_event_log', '0002_append_single', '0003_append_head_once']);
       expect(await migrate(pools[0]!, [])).toEqual([]);
     } finally {
       await Promise.all(pools.map((p) => p.end()));

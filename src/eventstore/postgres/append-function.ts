@@ -14,9 +14,12 @@
  * visible. Batching many appends per lock (see appender.ts) keeps that serial section cheap.
  * No NOTIFY here: a NOTIFY takes a global lock through the commit's WAL flush, so it would
  * sit on every append's latency; the store sends it afterwards, coalesced (notifier.ts).
+ *
+ * `create or replace`: migration 0001 made the first version and 0003 replaces it in logs
+ * made before (the stream's head was looked up once per use instead of once per append).
  */
 export const APPEND_FUNCTION_SQL = `
-create function pl_append(p_batch jsonb)
+create or replace function pl_append(p_batch jsonb)
 returns table (idx int, outcome text, next_revision bigint, last_position bigint, actual bigint)
 language plpgsql as $fn$
 #variable_conflict use_column
@@ -33,7 +36,8 @@ begin
            t.x->>'x' as expected, t.x->'e' as events, jsonb_array_length(t.x->'e') as n
     from jsonb_array_elements(p_batch) with ordinality as t(x, ord)
   ),
-  cur as (
+  -- materialized: its one look-up per append is otherwise copied into every use of cur_rev below
+  cur as materialized (
     select a.*, (select e.revision from pl_events e where e.stream_id = a.stream_id
                  order by e.revision desc limit 1) as cur_rev
     from a
