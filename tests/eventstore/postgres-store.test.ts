@@ -441,7 +441,7 @@ describe('migrations', () => {
     try {
       const before = eventLogMigrations.filter((m) => m.id < '0003');
       expect(await migrate(pool, before)).toEqual(['0001_event_log', '0002_append_single']);
-      // simulate the function as 0001 first shipped it: the head looked up in every use
+      // stand in for the version 0001 first shipped (any other body will do): appends fail until 0003 replaces it
       await pool.query(`create or replace function pl_append(p_batch jsonb) returns table (idx int, outcome text, next_revision bigint, last_position bigint, actual bigint) language sql as $$ select 0, 'old', null::bigint, null::bigint, null::bigint $$`);
       expect(await definition()).not.toContain('cur as materialized');
       const store = new PostgresEventStore({ connection: fresh.connection, pool });
